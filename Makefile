@@ -1,0 +1,39 @@
+# Lookout: build, test and deploy.
+SHELL := /bin/bash
+STATICCHECK_VERSION := v0.8.2
+BIN := $(CURDIR)/.bin
+GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w"
+
+.PHONY: all test lint fmt-check vet staticcheck unit bench fuzz demo validate
+
+all: test
+
+## test: everything CI runs (format, vet, staticcheck, race-enabled tests)
+test: fmt-check vet staticcheck unit
+
+fmt-check:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	go vet ./...
+
+$(BIN)/staticcheck:
+	GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+staticcheck: $(BIN)/staticcheck
+	$(BIN)/staticcheck ./...
+
+unit:
+	go test -race -count=1 ./...
+
+## bench: the benchmarks whose figures go into closing notes
+bench:
+	go test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: a short fuzzing session of the checks parser
+fuzz:
+	go test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./shared/check/
+
+validate:
+	go run ./cmd/lookout validate -f checks.yaml

@@ -1,0 +1,127 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+)
+
+// applyDefaults fills every unset value from the file's defaults section and
+// the built-in Default values. It is the only place defaults are decided.
+func (c *Config) applyDefaults() {
+	if c.HomeRegion == "" {
+		c.HomeRegion = DefaultHomeRegion
+	}
+	if len(c.Locations) == 0 {
+		c.Locations = make(map[string]string, len(DefaultLocations))
+		for k, v := range DefaultLocations {
+			c.Locations[k] = v
+		}
+	}
+	d := &c.Defaults
+	if d.Timeout == 0 {
+		d.Timeout = Duration(DefaultTimeout)
+	}
+	if d.Slow == 0 {
+		d.Slow = Duration(DefaultSlow)
+	}
+	if d.BodyLimit == 0 {
+		d.BodyLimit = DefaultBodyLimit
+	}
+	if d.MaxRedirects == nil {
+		v := DefaultMaxRedirects
+		d.MaxRedirects = &v
+	}
+	if d.Severity == "" {
+		d.Severity = DefaultSeverity
+	}
+	if d.Concurrency == 0 {
+		d.Concurrency = DefaultConcurrency
+	}
+	if d.UserAgent == "" {
+		d.UserAgent = DefaultUserAgent
+	}
+	if c.Control != nil && c.Control.Timeout == 0 {
+		c.Control.Timeout = min(d.Timeout, Duration(DefaultControlTimeout))
+	}
+	al := &c.Alerting
+	if al.Quorum == 0 {
+		al.Quorum = min(DefaultQuorum, len(c.Locations))
+	}
+	if al.Down == nil {
+		v := DefaultDown
+		al.Down = &v
+	}
+	if al.Slow == nil {
+		v := DefaultSlowRule
+		al.Slow = &v
+	}
+	if al.SilentAfter == 0 {
+		al.SilentAfter = DefaultSilentAfter
+	}
+	for i := range c.Areas {
+		a := &c.Areas[i]
+		if a.Name == "" {
+			a.Name = a.ID
+		}
+		if a.Severity == "" {
+			a.Severity = d.Severity
+		}
+		if a.Timeout == 0 {
+			a.Timeout = d.Timeout
+		}
+		if a.Slow == 0 {
+			a.Slow = d.Slow
+		}
+		fill := func(j int, st *Step) {
+			if st.Name == "" {
+				st.Name = fmt.Sprintf("step %d", j+1)
+			}
+			st.Method = strings.ToUpper(st.Method)
+			if st.Method == "" {
+				st.Method = "GET"
+			}
+			if len(st.Status) == 0 {
+				st.Status = DefaultStatus
+			}
+			if st.MaxRedirects == nil {
+				v := *d.MaxRedirects
+				st.MaxRedirects = &v
+			}
+		}
+		if a.Request != nil {
+			fill(0, a.Request)
+		}
+		for j := range a.Steps {
+			fill(j, &a.Steps[j])
+		}
+	}
+}
+
+// AllSteps returns the area's steps: its one request, or its list of steps.
+func (a *Area) AllSteps() []Step {
+	if a.Request != nil {
+		return []Step{*a.Request}
+	}
+	return a.Steps
+}
+
+// ControlURL returns the control URL for a region ("" when there is none).
+func (c *Config) ControlURL(region string) string {
+	if c.Control == nil {
+		return ""
+	}
+	if u, ok := c.Control.Locations[region]; ok {
+		return u
+	}
+	return c.Control.URL
+}
+
+// Area returns the area with the given id, or nil.
+func (c *Config) Area(id string) *Area {
+	for i := range c.Areas {
+		if strings.EqualFold(c.Areas[i].ID, id) {
+			return &c.Areas[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Reference kinds. Secrets are never written in the checks file; they are
+// references resolved once when the file is loaded by a Resolver. Captured
+// values (var) are filled in by the prober between steps.
+const (
+	RefEnv    = "env"    // ${env:NAME}: an environment variable
+	RefSSM    = "ssm"    // ${ssm:/path}: an SSM Parameter Store parameter (SecureString decrypted)
+	RefSecret = "secret" // ${secret:name}: a Secrets Manager secret (name or ARN, optional #json-key)
+	RefVar    = "var"    // ${var:name}: a value captured by an earlier step
+)
+
+// refPattern matches ${kind:arg}. "$${" escapes a literal "${".
+var refPattern = regexp.MustCompile(`\$?\$\{([A-Za-z]*):?([^}]*)\}`)
+
+var (
+	envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	varNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	ssmPattern     = regexp.MustCompile(`^/[A-Za-z0-9_.\-/]+$`)
+	secretPattern  = regexp.MustCompile(`^[A-Za-z0-9/_+=.@:\-]+(#[A-Za-z0-9_.\-]+)?$`)
+)
+
+// Ref is one ${kind:arg} reference found in a string.
+type Ref struct {
+	Kind, Arg string
+}
+
+func (r Ref) String() string { return "${" + r.Kind + ":" + r.Arg + "}" }
+
+// FindRefs lists the references in s, in order, skipping escaped ones.
+func FindRefs(s string) []Ref {
+	var out []Ref
+	for _, m := range refPattern.FindAllStringSubmatch(s, -1) {
+		if strings.HasPrefix(m[0], "$$") {
+			continue
+		}
+		out = append(out, Ref{Kind: m[1], Arg: m[2]})
+	}
+	return out
+}
+
+// checkRef says what is wrong with one reference, or nil.
+func checkRef(r Ref) error {
+	switch r.Kind {
+	case RefEnv:
+		if !envNamePattern.MatchString(r.Arg) {
+			return newProblem(ErrReference, "%s: not an environment variable name", r)
+		}
+	case RefSSM:
+		if !ssmPattern.MatchString(r.Arg) {
+			return newProblem(ErrReference, "%s: an SSM parameter is a path starting with /", r)
+		}
+	case RefSecret:
+		if !secretPattern.MatchString(r.Arg) {
+			return newProblem(ErrReference, "%s: not a Secrets Manager secret name or ARN", r)
+		}
+	case RefVar:
+		if !varNamePattern.MatchString(r.Arg) {
+			return newProblem(ErrReference, "%s: not a variable name", r)
+		}
+	default:
+		return newProblem(ErrReference, "%s: unknown reference kind %q (use env, ssm, secret or var)", r, r.Kind)
+	}
+	return nil
+}
+
+// expand replaces each reference for which fn answers ok; others stay as written.
+// "$${" becomes "${" only when unescape is set (the last expansion).
+func expand(s string, unescape bool, fn func(Ref) (string, bool)) string {
+	if !strings.Contains(s, "${") {
+		return s
+	}
+	return refPattern.ReplaceAllStringFunc(s, func(m string) string {
+		if strings.HasPrefix(m, "$$") {
+			if unescape {
+				return m[1:]
+			}
+			return m
+		}
+		sub := refPattern.FindStringSubmatch(m)
+		if v, ok := fn(Ref{Kind: sub[1], Arg: sub[2]}); ok {
+			return v
+		}
+		return m
+	})
+}
+
+// ExpandVars fills ${var:name} references from captured values and turns
+// "$${" into "${". Unknown variables expand to "" (validation ensures every
+// var is captured by an earlier step, so this only happens when a capture failed,
+// and that step has already failed the probe).
+func ExpandVars(s string, vars map[string]string) string {
+	return expand(s, true, func(r Ref) (string, bool) {
+		if r.Kind != RefVar {
+			return "", false
+		}
+		return vars[r.Arg], true
+	})
+}
+
+// A Resolver looks up secret references of one or more kinds.
+type Resolver interface {
+	Resolve(ctx context.Context, ref Ref) (string, error)
+}
+
+// ResolverFunc adapts a function to a Resolver.
+type ResolverFunc func(ctx context.Context, ref Ref) (string, error)
+
+// Resolve calls f.
+func (f ResolverFunc) Resolve(ctx context.Context, ref Ref) (string, error) { return f(ctx, ref) }
+
+// EnvResolver resolves ${env:NAME} from the process environment. An unset
+// variable is an error: a probe sent with an empty token would page for nothing.
+var EnvResolver = ResolverFunc(func(_ context.Context, ref Ref) (string, error) {
+	v, ok := os.LookupEnv(ref.Arg)
+	if !ok {
+		return "", fmt.Errorf("environment variable %s is not set", ref.Arg)
+	}
+	return v, nil
+})
+
+// ErrNoResolver is returned for a reference kind no resolver was given for.
+var ErrNoResolver = errors.New("no resolver for this kind of reference")
+
+// Resolvers maps a reference kind (env, ssm, secret) to its resolver.
+type Resolvers map[string]Resolver
+
+// ResolveSecrets replaces every env/ssm/secret reference in URLs, headers and
+// bodies with its value, once per distinct reference, and remembers the values
+// so Redact can hide them. Every failure is reported with its field.
+func (c *Config) ResolveSecrets(ctx context.Context, rs Resolvers) error {
+	cache := map[Ref]string{}
+	var errs Errors
+	resolve := func(path string, s string) string {
+		return expand(s, false, func(r Ref) (string, bool) {
+			if r.Kind == RefVar {
+				return "", false
+			}
+			if v, ok := cache[r]; ok {
+				return v, true
+			}
+			res, ok := rs[r.Kind]
+			if !ok {
+				errs = append(errs, &FieldError{File: c.File, Line: c.lines[path], Field: path,
+					Err: fmt.Errorf("%s: %w", r, ErrNoResolver)})
+				return "", false
+			}
+			v, err := res.Resolve(ctx, r)
+			if err != nil {
+				errs = append(errs, &FieldError{File: c.File, Line: c.lines[path], Field: path,
+					Err: fmt.Errorf("%s: %w", r, err)})
+				return "", false
+			}
+			cache[r] = v
+			if v != "" {
+				c.secrets = append(c.secrets, v)
+			}
+			return v, true
+		})
+	}
+	c.eachTemplate(func(path string, s *string) { *s = resolve(path, *s) })
+	// Longest first, so a secret that contains another is hidden whole.
+	sort.Slice(c.secrets, func(i, j int) bool { return len(c.secrets[i]) > len(c.secrets[j]) })
+	if len(errs) > 0 {
+		return errs.sorted()
+	}
+	return nil
+}
+
+// eachTemplate visits every string that may hold references, with its field path.
+func (c *Config) eachTemplate(fn func(path string, s *string)) {
+	if c.Control != nil {
+		fn("control.url", &c.Control.URL)
+		for _, region := range sortedKeys(c.Control.Locations) {
+			v := c.Control.Locations[region]
+			fn("control.locations."+region, &v)
+			c.Control.Locations[region] = v
+		}
+	}
+	for i := range c.Areas {
+		a := &c.Areas[i]
+		visit := func(prefix string, st *Step) {
+			fn(prefix+".url", &st.URL)
+			fn(prefix+".body", &st.Body)
+			for _, k := range sortedKeys(st.Headers) {
+				v := st.Headers[k]
+				fn(prefix+".headers."+k, &v)
+				st.Headers[k] = v
+			}
+		}
+		if a.Request != nil {
+			visit(fmt.Sprintf("areas[%d].request", i), a.Request)
+		}
+		for j := range a.Steps {
+			visit(fmt.Sprintf("areas[%d].steps[%d]", i, j), &a.Steps[j])
+		}
+	}
+}
+
+// Redact hides every resolved secret value in s.
+func (c *Config) Redact(s string) string {
+	for _, v := range c.secrets {
+		if len(v) >= 4 { // shorter values would shred ordinary text
+			s = strings.ReplaceAll(s, v, "<redacted>")
+		}
+	}
+	return s
+}
+
+// Secrets returns the resolved secret values (for a redactor elsewhere).
+func (c *Config) Secrets() []string { return append([]string(nil), c.secrets...) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

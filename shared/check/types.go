@@ -1,0 +1,161 @@
+// Package check owns the checks file: its types, loading, defaults and
+// validation. It knows nothing of AWS or of how areas are probed; it only
+// says what is to be watched and how alarms should count.
+package check
+
+import "time"
+
+// Config is one checks file: the application and every functional area of it.
+type Config struct {
+	// App names the application; it becomes part of the metric namespace and alarm names.
+	App string `yaml:"app" jsonschema:"required,description=Application name: letters digits and hyphens; part of the metric namespace and alarm names"`
+	// HomeRegion is where every location publishes its metrics and where the alarms live.
+	HomeRegion string `yaml:"home_region,omitempty" jsonschema:"description=AWS region that holds metrics and alarms (default us-east-1)"`
+	// Locations maps AWS region -> human label (e.g. eu-west-2: London).
+	Locations map[string]string `yaml:"locations,omitempty" jsonschema:"description=AWS region to location label; default New York/London/Mumbai/Sydney"`
+	// Control tells a location's own network trouble from the application being down.
+	Control *Control `yaml:"control,omitempty" jsonschema:"description=Control probe run before every round; when it fails the location abstains"`
+	// Defaults apply to every area and step that does not set its own value.
+	Defaults Defaults `yaml:"defaults,omitempty"`
+	// Alerting is the rule every area's alarms follow.
+	Alerting Alerting `yaml:"alerting,omitempty"`
+	// Areas are the functional areas of the application.
+	Areas []Area `yaml:"areas" jsonschema:"required,minItems=1"`
+
+	// File is the path the config was loaded from (for messages).
+	File string `yaml:"-" json:"-"`
+	// secrets holds every resolved secret value, for redaction.
+	secrets []string
+	// lines maps a field path to its line in File.
+	lines map[string]int
+}
+
+// Control is the probe that tells whether this location's own network works.
+type Control struct {
+	// URL is probed from every location that has no entry in Locations.
+	URL string `yaml:"url,omitempty" jsonschema:"format=uri,description=Control URL used by every location without its own"`
+	// Locations overrides URL per region.
+	Locations map[string]string `yaml:"locations,omitempty" jsonschema:"description=Control URL per region"`
+	// Timeout bounds the control probe (default: defaults.timeout).
+	Timeout Duration `yaml:"timeout,omitempty"`
+}
+
+// Defaults hold the values areas and steps inherit.
+type Defaults struct {
+	Timeout      Duration `yaml:"timeout,omitempty" jsonschema:"description=Hard limit for one area's probe across all its steps (default 10s)"`
+	Slow         Duration `yaml:"slow,omitempty" jsonschema:"description=An area slower than this is slow (default 2s)"`
+	BodyLimit    Size     `yaml:"body_limit,omitempty" jsonschema:"description=Largest response body read (default 1MiB)"`
+	MaxRedirects *int     `yaml:"max_redirects,omitempty" jsonschema:"minimum=0,maximum=20,description=Redirects followed per step (default 5; 0 = do not follow)"`
+	Severity     Severity `yaml:"severity,omitempty" jsonschema:"description=Default severity of areas (default critical)"`
+	Concurrency  int      `yaml:"concurrency,omitempty" jsonschema:"minimum=1,maximum=1000,description=How many areas are probed at once (default 32)"`
+	UserAgent    string   `yaml:"user_agent,omitempty" jsonschema:"description=User-Agent header sent by every request (default Lookout/1)"`
+}
+
+// Alerting is the rule that turns per-location results into alarms.
+type Alerting struct {
+	// Quorum is how many locations must agree before an area is down or slow.
+	Quorum int `yaml:"quorum,omitempty" jsonschema:"minimum=1,description=Locations that must agree (default 2)"`
+	// Down is M of N minutes for the Down alarm.
+	Down *MofN `yaml:"down,omitempty" jsonschema:"description=M of N minutes for the Down alarm (default 2 of 3)"`
+	// Slow is M of N minutes for the Slow alarm.
+	Slow *MofN `yaml:"slow,omitempty" jsonschema:"description=M of N minutes for the Slow alarm (default 3 of 5)"`
+	// SilentAfter is how many minutes without a heartbeat make a location silent.
+	SilentAfter int `yaml:"silent_after,omitempty" jsonschema:"minimum=1,maximum=60,description=Minutes without a heartbeat before a location is silent (default 5)"`
+}
+
+// MofN says an alarm fires when M of the last N minutes breach.
+type MofN struct {
+	M int `yaml:"m" jsonschema:"required,minimum=1,description=Breaching minutes"`
+	N int `yaml:"n" jsonschema:"required,minimum=1,maximum=60,description=Out of this many minutes"`
+}
+
+// Area is one functional area of the application.
+type Area struct {
+	// ID is letters and digits only: it becomes part of CloudFormation names.
+	ID string `yaml:"id" jsonschema:"required,description=Letters and digits; part of alarm and resource names"`
+	// Name is what people read.
+	Name     string   `yaml:"name,omitempty" jsonschema:"description=Display name (default: the id)"`
+	Severity Severity `yaml:"severity,omitempty"`
+	Runbook  string   `yaml:"runbook,omitempty" jsonschema:"format=uri,description=Runbook URL put into every alert"`
+	Timeout  Duration `yaml:"timeout,omitempty" jsonschema:"description=Hard limit for all steps of this area (default defaults.timeout)"`
+	Slow     Duration `yaml:"slow,omitempty" jsonschema:"description=Slow threshold for the whole area (default defaults.slow)"`
+	// Request is the single request of a one-step area.
+	Request *Step `yaml:"request,omitempty" jsonschema:"oneof_required=request"`
+	// Steps is the sequence of a multi-step area (e.g. sign in, keep the token, call the API).
+	Steps []Step `yaml:"steps,omitempty" jsonschema:"oneof_required=steps,maxItems=10"`
+}
+
+// Step is one HTTP request and what its response must look like.
+type Step struct {
+	Name         string            `yaml:"name,omitempty" jsonschema:"description=Step name used in messages (default: step N)"`
+	Method       string            `yaml:"method,omitempty" jsonschema:"enum=GET,enum=HEAD,enum=POST,enum=PUT,enum=PATCH,enum=DELETE,enum=OPTIONS,description=HTTP method (default GET)"`
+	URL          string            `yaml:"url" jsonschema:"required,description=http(s) URL; may hold ${env:X} ${ssm:/p} ${secret:n} and ${var:name} references"`
+	Headers      map[string]string `yaml:"headers,omitempty"`
+	Body         string            `yaml:"body,omitempty"`
+	Status       StatusSet         `yaml:"status,omitempty" jsonschema:"description=Expected status: a code or a class like 2xx or a list of them (default 2xx)"`
+	MaxRedirects *int              `yaml:"max_redirects,omitempty" jsonschema:"minimum=0,maximum=20"`
+	Assert       []Assertion       `yaml:"assert,omitempty"`
+	// Capture keeps values from this response for later steps as ${var:name}.
+	Capture map[string]Capture `yaml:"capture,omitempty"`
+}
+
+// Assertion is one condition on a response. Exactly one kind is set.
+type Assertion struct {
+	BodyContains    string `yaml:"body_contains,omitempty" jsonschema:"oneof_required=body_contains"`
+	BodyNotContains string `yaml:"body_not_contains,omitempty" jsonschema:"oneof_required=body_not_contains"`
+	BodyRegex       string `yaml:"body_regex,omitempty" jsonschema:"oneof_required=body_regex"`
+	// JSONPath is an RFC 9535 JSONPath; with Equals the first match must equal it,
+	// with Exists it must (or must not) match something.
+	JSONPath string `yaml:"json_path,omitempty" jsonschema:"oneof_required=json_path"`
+	Equals   any    `yaml:"equals,omitempty"`
+	Exists   *bool  `yaml:"exists,omitempty"`
+	// Header with Matches: the header's value must match the regular expression.
+	Header  string `yaml:"header,omitempty" jsonschema:"oneof_required=header"`
+	Matches string `yaml:"matches,omitempty"`
+	// TLSDaysLeft: the server certificate must be valid for at least this many days.
+	TLSDaysLeft int `yaml:"tls_days_left,omitempty" jsonschema:"oneof_required=tls_days_left,minimum=1"`
+	// MaxLatency: this step must complete within this time (else the area is down).
+	MaxLatency Duration `yaml:"max_latency,omitempty" jsonschema:"oneof_required=max_latency"`
+}
+
+// Capture takes a value from a response. Exactly one source is set.
+type Capture struct {
+	JSONPath string `yaml:"json_path,omitempty" jsonschema:"oneof_required=json_path"`
+	Header   string `yaml:"header,omitempty" jsonschema:"oneof_required=header"`
+	// Regex captures its first group (or the whole match) from the body.
+	Regex string `yaml:"regex,omitempty" jsonschema:"oneof_required=regex"`
+}
+
+// Severity says who is woken: critical pages, warning does not.
+type Severity string
+
+// Severities.
+const (
+	Critical Severity = "critical"
+	Warning  Severity = "warning"
+)
+
+// Built-in defaults, applied in one place (applyDefaults).
+var (
+	DefaultHomeRegion   = "us-east-1"
+	DefaultTimeout      = 10 * time.Second
+	DefaultSlow         = 2 * time.Second
+	DefaultBodyLimit    = Size(1 << 20)
+	DefaultMaxRedirects = 5
+	DefaultConcurrency  = 32
+	DefaultSeverity     = Critical
+	DefaultUserAgent    = "Lookout/1 (+synthetic monitoring)"
+	DefaultQuorum       = 2
+	DefaultDown         = MofN{M: 2, N: 3}
+	DefaultSlowRule     = MofN{M: 3, N: 5}
+	DefaultSilentAfter  = 5
+	// DefaultControlTimeout caps the control probe: it must leave time for the round.
+	DefaultControlTimeout = 5 * time.Second
+	// DefaultLocations are the four places Lookout watches from.
+	DefaultLocations = map[string]string{
+		"us-east-1":      "New York",
+		"eu-west-2":      "London",
+		"ap-south-1":     "Mumbai",
+		"ap-southeast-2": "Sydney",
+	}
+)
