@@ -19,7 +19,11 @@ type decoder struct {
 	file  string
 	errs  Errors
 	lines map[string]int
+	nodes int // nodes visited, aliases expanded: bounded against alias bombs
 }
+
+// maxNodes bounds the nodes a file may expand to (aliases included).
+const maxNodes = 200_000
 
 var unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
 
@@ -52,6 +56,13 @@ func kindName(n *yaml.Node) string {
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
+	}
+	d.nodes++
+	if d.nodes > maxNodes {
+		if d.nodes == maxNodes+1 {
+			d.fail(n.Line, path, newProblem(ErrInvalid, "the file expands to more than %d values (aliases?)", maxNodes))
+		}
+		return
 	}
 	if _, seen := d.lines[path]; !seen {
 		d.lines[path] = n.Line

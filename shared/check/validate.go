@@ -301,6 +301,9 @@ func (v *validator) assertion(p string, a *Assertion, stepURL string) {
 	}
 	switch len(kinds) {
 	case 0:
+		if a.Equals != nil || a.Exists != nil || a.Matches != "" {
+			return // already said: they need json_path or header
+		}
 		v.add(p, ErrRequired, "give one of body_contains, body_not_contains, body_regex, json_path, header, tls_days_left, max_latency")
 	case 1:
 	default:

@@ -70,6 +70,9 @@ type StepResult struct {
 	Message   string  `json:"message,omitempty"`
 	BodyBytes int64   `json:"body_bytes"`
 	CertDays  float64 `json:"cert_days_left,omitempty"` // https only: days until the leaf certificate expires
+	// Reused is true if any request of the step went over a reused connection.
+	// It never should: every probe dials anew, so DNS, connect and TLS are measured.
+	Reused bool `json:"reused,omitempty"`
 }
 
 // Result is the outcome of probing one area once.

@@ -1,0 +1,170 @@
+package check_test
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lookout-monitoring/lookout/shared/check"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestInvalidFiles maps each testdata/invalid-*.yaml to the exact errors it
+// must give, kept in the .err file beside it (refresh with -update).
+func TestInvalidFiles(t *testing.T) {
+	files, err := filepath.Glob("testdata/invalid-*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no invalid testdata: %v", err)
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) {
+			_, err := check.Load(f)
+			if err == nil {
+				t.Fatalf("%s loaded without error", f)
+			}
+			var errs check.Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("error is %T, want check.Errors: %v", err, err)
+			}
+			for _, e := range errs {
+				if e.File != f {
+					t.Errorf("error names file %q, want %q", e.File, f)
+				}
+				if e.Line == 0 && !strings.Contains(f, "empty") {
+					t.Errorf("error has no line: %v", e)
+				}
+			}
+			got := err.Error() + "\n"
+			golden := strings.TrimSuffix(f, ".yaml") + ".err"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("golden file: %v (run with -update)", err)
+			}
+			if got != string(want) {
+				t.Errorf("errors differ from %s\n--- got\n%s--- want\n%s", golden, got, want)
+			}
+		})
+	}
+}
+
+func TestErrorsAreClassified(t *testing.T) {
+	cases := map[string]error{
+		"testdata/invalid-unknown-field.yaml":      check.ErrUnknownField,
+		"testdata/invalid-syntax.yaml":             check.ErrSyntax,
+		"testdata/invalid-types.yaml":              check.ErrInvalid,
+		"testdata/invalid-area-id.yaml":            check.ErrDuplicate,
+		"testdata/invalid-request-and-steps.yaml":  check.ErrConflict,
+		"testdata/invalid-references.yaml":         check.ErrReference,
+		"testdata/invalid-literal-credential.yaml": check.ErrLiteralCred,
+		"testdata/invalid-empty.yaml":              check.ErrRequired,
+	}
+	for file, want := range cases {
+		_, err := check.Load(file)
+		if !errors.Is(err, want) {
+			t.Errorf("%s: errors.Is(err, %v) is false; err = %v", file, want, err)
+		}
+	}
+}
+
+func TestExampleFileLoads(t *testing.T) {
+	c, err := check.Load("../../checks.yaml")
+	if err != nil {
+		t.Fatalf("example checks file: %v", err)
+	}
+	if len(c.Areas) < 6 {
+		t.Errorf("example has %d areas, want the six functional areas at least", len(c.Areas))
+	}
+	for _, id := range []string{"SignIn", "Boards", "Cards", "PublicAPI", "Search", "Reporting"} {
+		if c.Area(id) == nil {
+			t.Errorf("example lacks area %s", id)
+		}
+	}
+	if len(c.Locations) != 4 {
+		t.Errorf("example has %d locations, want 4", len(c.Locations))
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := check.Load("testdata/valid-minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HomeRegion != "us-east-1" {
+		t.Errorf("home region %q", c.HomeRegion)
+	}
+	if got := c.Locations["eu-west-2"]; got != "London" || len(c.Locations) != 4 {
+		t.Errorf("locations %v", c.Locations)
+	}
+	a := c.Area("home")
+	if a == nil {
+		t.Fatal("area Home not found case-insensitively")
+	}
+	steps := a.AllSteps()
+	if len(steps) != 1 || steps[0].Method != "GET" || !steps[0].Status.Contains(204) || steps[0].Status.Contains(301) {
+		t.Errorf("step defaults: %+v", steps)
+	}
+	if *steps[0].MaxRedirects != check.DefaultMaxRedirects {
+		t.Errorf("max redirects %d", *steps[0].MaxRedirects)
+	}
+	if a.Timeout.D() != 10*time.Second || a.Slow.D() != 2*time.Second || a.Severity != check.Critical || a.Name != "Home" {
+		t.Errorf("area defaults: %+v", a)
+	}
+	if c.Defaults.BodyLimit != 1<<20 || c.Alerting.Quorum != 2 || c.Alerting.Down.M != 2 || c.Alerting.Down.N != 3 {
+		t.Errorf("defaults: %+v %+v", c.Defaults, c.Alerting)
+	}
+	if c.Line("areas[0].request.url") != 5 {
+		t.Errorf("line of url = %d, want 5", c.Line("areas[0].request.url"))
+	}
+}
+
+func TestAreaValuesOverrideDefaults(t *testing.T) {
+	c, err := check.Parse("inline.yaml", []byte(`
+app: shop
+defaults: {timeout: 5s, slow: 1s, severity: warning, max_redirects: 2}
+areas:
+  - id: A
+    timeout: 8s
+    slow: 3s
+    severity: critical
+    request: {url: "https://a.example.com/", max_redirects: 0, status: [200, 3xx]}
+  - id: B
+    request: {url: "https://b.example.com/"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := c.Area("A"), c.Area("B")
+	if a.Timeout.D() != 8*time.Second || a.Slow.D() != 3*time.Second || a.Severity != check.Critical {
+		t.Errorf("A: %+v", a)
+	}
+	if *a.Request.MaxRedirects != 0 || !a.Request.Status.Contains(302) || a.Request.Status.Contains(201) {
+		t.Errorf("A request: %+v", a.Request)
+	}
+	if b.Timeout.D() != 5*time.Second || b.Severity != check.Warning || *b.Request.MaxRedirects != 2 {
+		t.Errorf("B: %+v", b)
+	}
+}
+
+func TestSizes(t *testing.T) {
+	for in, want := range map[string]check.Size{"65536": 65536, "512KiB": 512 << 10, "1MiB": 1 << 20, "2MB": 2e6, "10 KiB": 10 << 10} {
+		got, err := check.ParseSize(in)
+		if err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1", "0", "1TB", "lots", "1.5MiB"} {
+		if _, err := check.ParseSize(in); err == nil {
+			t.Errorf("ParseSize(%q) accepted", in)
+		}
+	}
+}
