@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -36,6 +37,10 @@ const testToken = "tok-7f3a9c2e51d84b06"
 //	/slowbody           sends headers and part of the body, then waits
 //	/reset              reads the request, then resets the TCP connection (SO_LINGER 0)
 //	/close              reads the request, then closes without a response
+//	/garbage            answers something that is not HTTP
+//	/proto              the request's protocol, e.g. HTTP/2.0
+//	/goto?u=URL         redirects to URL
+//	/headers            {"authorization": ..., "user_agent": ..., "connection": ...} of the request
 //	/status/N           answers status N
 //	/big                a body of 64 KiB
 //	/loop/a, /loop/b    redirect to each other
@@ -57,8 +62,9 @@ type target struct {
 	stop     chan struct{}
 }
 
-// startTarget starts the target on 127.0.0.1, over TLS with cert if given.
-func startTarget(t testing.TB, cert *tls.Certificate) *target {
+// startTarget starts the target on 127.0.0.1, over TLS with cert if given;
+// opts may change the server before it starts (e.g. EnableHTTP2).
+func startTarget(t testing.TB, cert *tls.Certificate, opts ...func(*httptest.Server)) *target {
 	t.Helper()
 	tg := &target{entered: make(chan string, 64), stop: make(chan struct{})}
 	tg.Server = httptest.NewUnstartedServer(http.HandlerFunc(tg.serve))
@@ -66,6 +72,10 @@ func startTarget(t testing.TB, cert *tls.Certificate) *target {
 		if s == http.StateNew {
 			tg.conns.Add(1)
 		}
+	}
+	tg.Config.ErrorLog = log.New(io.Discard, "", 0) // failed handshakes are the point here
+	for _, o := range opts {
+		o(tg.Server)
 	}
 	if cert != nil {
 		tg.TLS = &tls.Config{Certificates: []tls.Certificate{*cert}}
@@ -130,6 +140,23 @@ func (tg *target) serve(w http.ResponseWriter, r *http.Request) {
 		if tcp, ok := conn.(*net.TCPConn); ok && path == "/reset" {
 			tcp.SetLinger(0) // close sends RST instead of FIN
 		}
+		conn.Close()
+	case path == "/proto":
+		io.WriteString(w, r.Proto)
+	case path == "/goto":
+		http.Redirect(w, r, r.URL.Query().Get("u"), http.StatusFound)
+	case path == "/headers":
+		json.NewEncoder(w).Encode(map[string]string{
+			"authorization": r.Header.Get("Authorization"),
+			"user_agent":    r.Header.Get("User-Agent"),
+			"connection":    r.Header.Get("Connection"),
+		})
+	case path == "/garbage":
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		io.WriteString(conn, "HELLO\r\n\r\n")
 		conn.Close()
 	case strings.HasPrefix(path, "/status/"):
 		code, _ := strconv.Atoi(strings.TrimPrefix(path, "/status/"))

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFailed   = 1 // validate: the file has errors; run: an area is down
+	exitUsage    = 2 // bad flags, unreadable file, secrets that cannot be resolved
+	exitAbstain  = 3 // run: this machine's control probe failed, nothing was judged
+	defaultFile  = "checks.yaml"
+	commandsHelp = `Lookout: synthetic monitoring of every functional area of an application.
+
+Usage:
+  lookout validate [-f checks.yaml]                 check the file; list every error with file:line
+  lookout run [-f checks.yaml] [--area ID]... [--json] [--location REGION]
+                                                    probe every area once from this machine
+  lookout schema                                    print the checks file's JSON Schema
+
+Run "lookout COMMAND -h" for a command's flags.
+`
+)
+
+// Main runs one command and returns the process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, commandsHelp)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "validate":
+		return cmdValidate(rest, stdout, stderr)
+	case "run":
+		return cmdRun(ctx, rest, stdout, stderr)
+	case "schema":
+		return cmdSchema(rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, commandsHelp)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "lookout: unknown command %q\n\n%s", cmd, commandsHelp)
+	return exitUsage
+}
+
+// newFlags makes a flag set that reports to stderr and never exits the process.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("lookout "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parse parses flags; interspersed positional arguments are refused.
+func parse(fs *flag.FlagSet, args []string) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), strings.Join(fs.Args(), " "))
+		return exitUsage, false
+	}
+	return 0, true
+}
+
+// multiFlag collects a repeatable flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*m = append(*m, p)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/probe"
+)
+
+// ms formats a duration as milliseconds with one decimal; "-" for a phase that did not happen.
+func ms(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(msFloat(d), 'f', 1, 64)
+}
+
+func msFloat(d time.Duration) float64 {
+	return math.Round(float64(d)/float64(time.Millisecond)*10) / 10
+}
+
+// writeTable prints one row per area: the readable form of a round.
+func writeTable(w io.Writer, cfg *check.Config, r probe.Round) {
+	where := "this machine"
+	if label, ok := cfg.Locations[r.Location]; ok {
+		where = fmt.Sprintf("this machine, as %s (%s)", label, r.Location)
+	}
+	fmt.Fprintf(w, "%s: %d %s from %s\n", cfg.App, len(r.Results), plural(len(r.Results), "area", "areas"), where)
+	if r.Abstained && r.Control != nil {
+		fmt.Fprintf(w, "ABSTAIN: control probe failed (%s): %s\n", r.Control.Class, r.Control.Message)
+	}
+	rows := [][]string{{"AREA", "VERDICT", "STATUS", "DNS ms", "CONNECT ms", "TLS ms", "TTFB ms", "TOTAL ms"}}
+	var up, slow, down, abstain int
+	errs := make([]string, 0, len(r.Results))
+	for _, res := range r.Results {
+		status := "-"
+		if res.Status != 0 {
+			status = strconv.Itoa(res.Status)
+		}
+		ph := res.Phases
+		rows = append(rows, []string{res.Area, string(res.Verdict), status,
+			ms(ph.DNS), ms(ph.Connect), ms(ph.TLS), ms(ph.TTFB), ms(ph.Total)})
+		switch res.Verdict {
+		case probe.Up:
+			up++
+		case probe.Slow:
+			slow++
+		case probe.Down:
+			down++
+		case probe.Abstain:
+			abstain++
+		}
+		if res.Class != probe.ClassNone && res.Verdict != probe.Abstain {
+			errs = append(errs, fmt.Sprintf("  %s: %s: %s", res.Area, res.Class, res.Message))
+		} else if res.Verdict == probe.Slow {
+			msg := res.Message
+			if msg == "" {
+				msg = fmt.Sprintf("took %s ms, slow above %s", ms(res.Phases.Total), res.Slow)
+			}
+			errs = append(errs, fmt.Sprintf("  %s: slow: %s", res.Area, msg))
+		}
+	}
+	writeColumns(w, rows, 2)
+	if len(errs) > 0 {
+		fmt.Fprintln(w, "\nProblems:")
+		for _, e := range errs {
+			fmt.Fprintln(w, e)
+		}
+	}
+	fmt.Fprintf(w, "\n%d up, %d slow, %d down", up, slow, down)
+	if abstain > 0 {
+		fmt.Fprintf(w, ", %d abstain", abstain)
+	}
+	fmt.Fprintln(w)
+}
+
+// writeColumns prints rows as columns: the first leftCols left-aligned, the rest right-aligned.
+func writeColumns(w io.Writer, rows [][]string, leftCols int) {
+	widths := make([]int, len(rows[0]))
+	for _, row := range rows {
+		for i, cell := range row {
+			widths[i] = max(widths[i], len(cell))
+		}
+	}
+	for _, row := range rows {
+		line := make([]byte, 0, 128)
+		for i, cell := range row {
+			if i > 0 {
+				line = append(line, "  "...)
+			}
+			pad := widths[i] - len(cell)
+			if i < leftCols {
+				line = append(line, cell...)
+				if i < len(row)-1 {
+					line = append(line, spaces(pad)...)
+				}
+			} else {
+				line = append(line, spaces(pad)...)
+				line = append(line, cell...)
+			}
+		}
+		fmt.Fprintf(w, "%s\n", line)
+	}
+}
+
+func spaces(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = ' '
+	}
+	return b
+}
+
+// jsonResult is one line of `lookout run --json`: times in milliseconds.
+type jsonResult struct {
+	Area       string     `json:"area"`
+	Name       string     `json:"name"`
+	Location   string     `json:"location,omitempty"`
+	Verdict    string     `json:"verdict"`
+	Class      string     `json:"class,omitempty"`
+	Status     int        `json:"status,omitempty"`
+	Message    string     `json:"message,omitempty"`
+	DNSMs      float64    `json:"dns_ms"`
+	ConnectMs  float64    `json:"connect_ms"`
+	TLSMs      float64    `json:"tls_ms"`
+	TTFBMs     float64    `json:"ttfb_ms"`
+	TransferMs float64    `json:"transfer_ms"`
+	TotalMs    float64    `json:"total_ms"`
+	SlowMs     float64    `json:"slow_ms"`
+	Steps      []jsonStep `json:"steps,omitempty"`
+}
+
+type jsonStep struct {
+	Name      string  `json:"name"`
+	URL       string  `json:"url"`
+	Status    int     `json:"status,omitempty"`
+	Class     string  `json:"class,omitempty"`
+	Message   string  `json:"message,omitempty"`
+	Redirects int     `json:"redirects,omitempty"`
+	TotalMs   float64 `json:"total_ms"`
+	BodyBytes int64   `json:"body_bytes"`
+}
+
+func writeJSON(w io.Writer, r probe.Round) error {
+	enc := json.NewEncoder(w)
+	for _, res := range r.Results {
+		jr := jsonResult{
+			Area: res.Area, Name: res.Name, Location: r.Location, Verdict: string(res.Verdict),
+			Class: string(res.Class), Status: res.Status, Message: res.Message,
+			DNSMs: msFloat(res.Phases.DNS), ConnectMs: msFloat(res.Phases.Connect), TLSMs: msFloat(res.Phases.TLS),
+			TTFBMs: msFloat(res.Phases.TTFB), TransferMs: msFloat(res.Phases.Transfer), TotalMs: msFloat(res.Phases.Total),
+			SlowMs: msFloat(res.Slow),
+		}
+		for _, s := range res.Steps {
+			jr.Steps = append(jr.Steps, jsonStep{Name: s.Name, URL: s.URL, Status: s.Status, Class: string(s.Class),
+				Message: s.Message, Redirects: s.Redirects, TotalMs: msFloat(s.Phases.Total), BodyBytes: s.BodyBytes})
+		}
+		if err := enc.Encode(jr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
