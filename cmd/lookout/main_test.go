@@ -200,7 +200,7 @@ areas:
 var (
 	numbers   = regexp.MustCompile(`\d+\.\d`)
 	durations = regexp.MustCompile(`\b\d+(\.\d+)?(ms|s|µs)\b`)
-	spaceRe = regexp.MustCompile(` +`)
+	spaceRe   = regexp.MustCompile(` +`)
 )
 
 // mask hides what changes from run to run: timings, ports and paths.
@@ -309,4 +309,3 @@ func TestRunStopsOnInterrupt(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
-
