@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/lookout-monitoring/lookout/shared/check"
 )
@@ -42,7 +43,7 @@ func (r *run) check(st *check.Step, resp *response, sr *StepResult) *failure {
 			f.msg = fmt.Sprintf("capture %q: %s", name, f.msg)
 			return f
 		}
-		r.vars[name] = v
+		r.keep(name, v)
 	}
 	return nil
 }
@@ -117,7 +118,7 @@ func (r *run) assertJSON(a *check.Assertion, resp *response) *failure {
 		return newFailure(ClassAssertion, nil, "%s matched nothing", a.JSONPath)
 	case a.Equals != nil:
 		if !jsonEqual(normalize(nodes[0]), normalize(a.Equals)) {
-			return newFailure(ClassAssertion, nil, "%s is %s, want %s", a.JSONPath, short(nodes[0]), short(a.Equals))
+			return newFailure(ClassAssertion, nil, "%s is %s, want %s", a.JSONPath, r.short(nodes[0]), r.short(a.Equals))
 		}
 	}
 	return nil
@@ -290,28 +291,40 @@ func text(v any) string {
 }
 
 // short writes a value for a message, as JSON, cut to a readable length.
-func short(v any) string {
-	b, err := json.Marshal(normalizeForJSON(v))
-	s := string(b)
-	if err != nil {
-		s = fmt.Sprint(v)
+// Strings are redacted before encoding (escaping could hide a secret from
+// redaction) and before cutting (so could cutting it in half).
+func (r *run) short(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r.redactValue(v)); err != nil {
+		return truncate(r.redact(fmt.Sprint(v)), 60)
 	}
-	return truncate(s, 60)
+	return truncate(strings.TrimSuffix(b.String(), "\n"), 60)
 }
 
-// normalizeForJSON makes YAML's map[any]any encodable.
-func normalizeForJSON(v any) any {
+// redactValue redacts every string in a decoded value; it also turns YAML's
+// map[any]any into something encoding/json can write.
+func (r *run) redactValue(v any) any {
 	switch x := v.(type) {
+	case string:
+		return r.redact(x)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[r.redact(k)] = r.redactValue(e)
+		}
+		return out
 	case map[any]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[fmt.Sprint(k)] = normalizeForJSON(e)
+			out[r.redact(fmt.Sprint(k))] = r.redactValue(e)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = normalizeForJSON(e)
+			out[i] = r.redactValue(e)
 		}
 		return out
 	}

@@ -7,7 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -111,13 +113,17 @@ func (p *Prober) Probe(ctx context.Context, cfg *check.Config, area *check.Area)
 	default:
 		res.Verdict = Up
 	}
-	res.Message = r.redact(res.Message)
+	// Redact, then cut: half a secret would not be recognised.
+	res.Message = truncate(r.redact(res.Message), maxMessage)
 	for i := range res.Steps {
-		res.Steps[i].Message = r.redact(res.Steps[i].Message)
+		res.Steps[i].Message = truncate(r.redact(res.Steps[i].Message), maxMessage)
 		res.Steps[i].URL = r.redact(res.Steps[i].URL)
 	}
 	return res
 }
+
+// maxMessage bounds a message: it goes into logs, alerts and SMS.
+const maxMessage = 300
 
 // run is the state of one probe of one area: captured values and cookies
 // live exactly as long as the probe.
@@ -127,23 +133,35 @@ type run struct {
 	timeout time.Duration
 	jar     http.CookieJar
 	vars    map[string]string
+	hidden  []string // resolved secrets and captured values, longest first
 }
 
 func (p *Prober) newRun(cfg *check.Config, timeout time.Duration) *run {
 	jar, _ := cookiejar.New(nil) // never fails without options
-	return &run{p: p, cfg: cfg, timeout: timeout, jar: jar, vars: map[string]string{}}
+	return &run{p: p, cfg: cfg, timeout: timeout, jar: jar, vars: map[string]string{}, hidden: cfg.Secrets()}
 }
 
-// redact hides resolved secrets and every captured value: a token captured
-// from a sign-in is as secret as the password that got it.
+// keep stores a captured value for later steps. A token captured from a
+// sign-in is as secret as the password that got it, so it is hidden too.
+func (r *run) keep(name, v string) {
+	r.vars[name] = v
+	r.hidden = append(r.hidden, v)
+	slices.SortStableFunc(r.hidden, func(a, b string) int { return len(b) - len(a) })
+}
+
+// redact hides resolved secrets and captured values, also in their URL-escaped
+// forms (they may come back inside a redirect's URL).
 func (r *run) redact(s string) string {
 	if s == "" {
 		return s
 	}
 	s = r.cfg.Redact(s)
-	for _, v := range r.vars {
-		if len(v) >= 4 { // shorter values would shred ordinary text
-			s = strings.ReplaceAll(s, v, "<redacted>")
+	for _, v := range r.hidden {
+		if len(v) < 4 { // shorter values would shred ordinary text
+			continue
+		}
+		for _, form := range [...]string{v, url.PathEscape(v), url.QueryEscape(v)} {
+			s = strings.ReplaceAll(s, form, "<redacted>")
 		}
 	}
 	return s
