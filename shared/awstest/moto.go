@@ -117,7 +117,7 @@ func (s *Server) waitReady(limit time.Duration) error {
 		resp, err := http.Get(s.URL + "/moto-api/")
 		if err == nil {
 			resp.Body.Close()
-				go func() { s.waitErr = <-exited; close(s.done) }()
+			go func() { s.waitErr = <-exited; close(s.done) }()
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
