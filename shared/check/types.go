@@ -19,6 +19,8 @@ type Config struct {
 	Defaults Defaults `yaml:"defaults,omitempty"`
 	// Alerting is the rule every area's alarms follow.
 	Alerting Alerting `yaml:"alerting,omitempty"`
+	// Metrics chooses optional metrics beyond the ones the alarms need.
+	Metrics MetricsOptions `yaml:"metrics,omitempty"`
 	// Areas are the functional areas of the application.
 	Areas []Area `yaml:"areas" jsonschema:"required,minItems=1"`
 
@@ -61,6 +63,13 @@ type Alerting struct {
 	Slow *MofN `yaml:"slow,omitempty" jsonschema:"description=M of N minutes for the Slow alarm (default 3 of 5)"`
 	// SilentAfter is how many minutes without a heartbeat make a location silent.
 	SilentAfter int `yaml:"silent_after,omitempty" jsonschema:"minimum=1,maximum=60,description=Minutes without a heartbeat before a location is silent (default 5)"`
+}
+
+// MetricsOptions turns on optional metrics. They cost $0.30 per metric-month each.
+type MetricsOptions struct {
+	// Phases publishes DNS, connect, TLS, TTFB and transfer times per area and
+	// location (5 more metrics per area and location). They are always in the logs.
+	Phases bool `yaml:"phases,omitempty" jsonschema:"description=Publish phase timings as metrics (5 per area and location; default false: they are in the logs)"`
 }
 
 // MofN says an alarm fires when M of the last N minutes breach.

@@ -47,16 +47,17 @@ func (r *run) classify(ctx context.Context, err error, t *trace, host string) *f
 		}
 		return newFailure(ClassTimeout, err, "timed out after %s %s", r.timeout, t.stage(host))
 	}
-	var nerr net.Error
-	if errors.As(err, &nerr) && nerr.Timeout() {
-		return newFailure(ClassTimeout, err, "timed out %s", t.stage(host))
-	}
+	// Before net.Error: a DNS server that does not answer is a DNS failure.
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
 		if dnsErr.IsNotFound {
 			return newFailure(ClassDNS, err, "cannot resolve %s: no such host", dnsErr.Name)
 		}
 		return newFailure(ClassDNS, err, "cannot resolve %s: %s", dnsErr.Name, dnsErr.Err)
+	}
+	var nerr net.Error
+	if errors.As(err, &nerr) && nerr.Timeout() {
+		return newFailure(ClassTimeout, err, "timed out %s", t.stage(host))
 	}
 	if f := r.classifyCert(err); f != nil {
 		return f

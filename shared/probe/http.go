@@ -43,17 +43,22 @@ func (t *trace) hooks() *httptrace.ClientTrace {
 		}
 	}
 	return &httptrace.ClientTrace{
-		DNSStart:     func(httptrace.DNSStartInfo) { mark(&t.dnsStart) },
-		DNSDone:      func(httptrace.DNSDoneInfo) { mark(&t.dnsDone) },
-		ConnectStart: func(string, string) { mark(&t.connectStart) },
+		DNSStart: func(httptrace.DNSStartInfo) { mark(&t.dnsStart) },
+		DNSDone:  func(httptrace.DNSDoneInfo) { mark(&t.dnsDone) },
+		ConnectStart: func(_, addr string) {
+			mark(&t.connectStart)
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			if t.addr == "" {
+				t.addr = addr
+			}
+		},
 		ConnectDone: func(_, addr string, err error) {
 			now := time.Now()
 			t.mu.Lock()
 			defer t.mu.Unlock()
 			if err == nil && t.connectDone.IsZero() {
-				t.connectDone, t.addr = now, addr
-			} else if t.addr == "" {
-				t.addr = addr
+				t.connectDone, t.addr = now, addr // the dial that won
 			}
 		},
 		TLSHandshakeStart: func() { mark(&t.tlsStart) },
@@ -138,7 +143,8 @@ func (t *trace) remote(host string) string {
 // client returns an HTTP client for exactly one round trip: a new transport
 // without keep-alives, so every request dials, resolves and handshakes anew
 // (a reused connection would hide DNS, connect and TLS time). Redirects are
-// returned, not followed: step follows them itself, timing each.
+// returned, not followed: step follows them itself, timing each. No proxy
+// from the environment either: a probe measures the direct path.
 func (p *Prober) client(jar http.CookieJar) *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
@@ -290,6 +296,7 @@ func (r *run) roundTrip(ctx context.Context, method string, u *url.URL, h http.H
 	r.account(t, sr)
 	sr.Status = resp.StatusCode
 	sr.BodyBytes = int64(len(data))
+	sr.CertDays = 0
 	if resp.TLS != nil && len(resp.TLS.PeerCertificates) > 0 {
 		sr.CertDays = resp.TLS.PeerCertificates[0].NotAfter.Sub(r.p.now()).Hours() / 24
 	}

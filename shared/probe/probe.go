@@ -103,6 +103,9 @@ func (p *Prober) Probe(ctx context.Context, cfg *check.Config, area *check.Area)
 		}
 	}
 	res.Phases.Total = time.Since(start)
+	if len(steps) == 0 {
+		failed = newFailure(ClassOther, nil, "the area has no request and no steps")
+	}
 
 	switch {
 	case failed != nil:
