@@ -4,6 +4,9 @@ STATICCHECK_VERSION := v0.8.2
 BIN := $(CURDIR)/.bin
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w"
 
+# Lambda bootstraps (build.mk) and the SAM deploy (deploy.mk).
+include build.mk deploy.mk
+
 .PHONY: all test lint fmt-check vet staticcheck unit bench fuzz demo validate
 
 all: test
