@@ -4,6 +4,8 @@ STATICCHECK_VERSION := v0.8.2
 BIN := $(CURDIR)/.bin
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w"
 
+.DEFAULT_GOAL := test
+
 # Lambda bootstraps (build.mk) and the SAM deploy (deploy.mk).
 include build.mk deploy.mk
 
