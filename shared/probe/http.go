@@ -207,7 +207,6 @@ func (r *run) fetch(ctx context.Context, st *check.Step, sr *StepResult) (*respo
 		if f != nil {
 			return nil, f
 		}
-		sr.Status = resp.StatusCode
 		next := redirectTarget(resp.Response)
 		if next == nil || maxRedirects == 0 {
 			return resp, nil

@@ -46,7 +46,7 @@ func (p *Prober) Control(ctx context.Context, cfg *check.Config, region string) 
 			Name:         ControlArea,
 			Method:       http.MethodGet,
 			URL:          u,
-			Status:       check.StatusSet{{Lo: 100, Hi: 399}},
+			Status:       check.StatusSet{{Lo: 100, Hi: 199}, {Lo: 200, Hi: 299}, {Lo: 300, Hi: 399}},
 			MaxRedirects: &noRedirects,
 		},
 	}

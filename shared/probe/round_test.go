@@ -112,6 +112,9 @@ func TestControl(t *testing.T) {
 			if ok != tc.ok || res.Class != tc.class {
 				t.Errorf("ok, class = %v, %q; want %v, %q (message %q)", ok, res.Class, tc.ok, tc.class, res.Message)
 			}
+			if tc.class == ClassHTTPStatus && res.Message != "status 404, want 1xx,2xx,3xx" {
+				t.Errorf("message %q", res.Message)
+			}
 			if tc.control != "" && res.Area != ControlArea {
 				t.Errorf("control result area %q, want %q", res.Area, ControlArea)
 			}
