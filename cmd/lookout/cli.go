@@ -22,6 +22,7 @@ Usage:
   lookout validate [-f checks.yaml]                 check the file; list every error with file:line
   lookout run [-f checks.yaml] [--area ID]... [--json] [--location REGION]
                                                     probe every area once from this machine
+  lookout cost [-f checks.yaml] [--rate 1m]         estimate the monthly AWS bill, line by line
   lookout schema                                    print the checks file's JSON Schema
 
 Run "lookout COMMAND -h" for a command's flags.
@@ -42,6 +43,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdRun(ctx, rest, stdout, stderr)
 	case "schema":
 		return cmdSchema(rest, stdout, stderr)
+	case "cost":
+		return cmdCost(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, commandsHelp)
 		return exitOK
