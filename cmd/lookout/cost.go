@@ -52,4 +52,3 @@ func cmdCost(args []string, stdout, stderr io.Writer) int {
 	e.Write(stdout)
 	return exitOK
 }
-
