@@ -1,6 +1,9 @@
 package evaluate_test
 
 import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"testing"
 	"time"
 
@@ -160,5 +163,40 @@ func TestBadDatumsAreRefused(t *testing.T) {
 	}
 	if err := e.Add("ns", []types.MetricDatum{{MetricName: aws.String("X"), Timestamp: aws.Time(t0)}}); err == nil {
 		t.Error("datum without value accepted")
+	}
+}
+
+func TestGetMetricDataAnswersLikeCloudWatch(t *testing.T) {
+	e := evaluate.New(nil)
+	for m := range 5 {
+		at := t0.Add(time.Duration(m) * time.Minute)
+		ds := []types.MetricDatum{datum(metrics.Latency, at, float64(100+m), "Area", "Cart", "Location", "London")}
+		if m >= 3 {
+			ds = append(ds, datum(metrics.Latency, at, float64(300+m), "Area", "Cart", "Location", "London"))
+		}
+		if err := e.Add("Lookout/shop", ds); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := e.GetMetricData(context.Background(), &cloudwatch.GetMetricDataInput{
+		StartTime: aws.Time(t0.Add(time.Minute)), EndTime: aws.Time(t0.Add(5 * time.Minute)),
+		MetricDataQueries: []types.MetricDataQuery{{Id: aws.String("lt"), MetricStat: &types.MetricStat{
+			Metric: &types.Metric{Namespace: aws.String("Lookout/shop"), MetricName: aws.String(metrics.Latency),
+				Dimensions: []types.Dimension{{Name: aws.String("Location"), Value: aws.String("London")}, {Name: aws.String("Area"), Value: aws.String("Cart")}}},
+			Period: aws.Int32(60), Stat: aws.String("Average")}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := out.MetricDataResults[0]
+	// Minutes 4, 3, 2, 1 (newest first); minute 0 is before StartTime.
+	wantVals := []float64{(104 + 304) / 2.0, (103 + 303) / 2.0, 102, 101}
+	if len(r.Values) != len(wantVals) || !r.Timestamps[0].Equal(t0.Add(4*time.Minute)) {
+		t.Fatalf("got %v at %v", r.Values, r.Timestamps)
+	}
+	for i, v := range wantVals {
+		if r.Values[i] != v {
+			t.Errorf("value %d: %g, want %g", i, r.Values[i], v)
+		}
 	}
 }
