@@ -2,12 +2,11 @@ package evaluate_test
 
 import (
 	"context"
-
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/lookout-monitoring/lookout/shared/check"
