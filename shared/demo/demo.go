@@ -1,0 +1,396 @@
+// Package demo runs the whole Lookout chain on one machine with no AWS and no
+// network: a sample application on 127.0.0.1, the real prober from four
+// simulated locations, the real datums, the alarm rules the template deploys
+// evaluated locally, and the notifications rendered as the notifier renders
+// them. It replays the incident Lookout exists for.
+package demo
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/evaluate"
+	"github.com/lookout-monitoring/lookout/shared/metrics"
+	"github.com/lookout-monitoring/lookout/shared/probe"
+)
+
+// Message is one rendered notification.
+type Message struct {
+	Channel string `json:"channel"` // email, sms or pager
+	Subject string `json:"subject,omitempty"`
+	Body    string `json:"body"`
+}
+
+// Renderer turns an alarm's state change into the messages people receive.
+type Renderer interface {
+	Render(ctx context.Context, payload []byte, published time.Time) ([]Message, error)
+}
+
+// Options configure a demo run.
+type Options struct {
+	// Config is the checks file whose areas and alerting rule are played.
+	Config *check.Config
+	// Scenario to replay (default Flood()).
+	Scenario *Scenario
+	// Fast runs rounds back to back with thresholds scaled down ten times.
+	Fast bool
+	// Interval between rounds when not Fast (default 2.5 s).
+	Interval time.Duration
+	// Start is the simulated time of the first round (default: now, to the minute).
+	Start time.Time
+	// Renderer renders notifications; nil prints only the alarm changes.
+	Renderer Renderer
+	// View receives every event as it happens.
+	View View
+}
+
+// Alarm is one alarm's life in the demo.
+type Alarm struct {
+	Name       string    `json:"name"`
+	Kind       string    `json:"kind"`
+	Subject    string    `json:"subject"`
+	FiredAt    time.Time `json:"fired_at"`
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
+	Resolves   int       `json:"resolves"`
+}
+
+// Summary is what a demo run did.
+type Summary struct {
+	Rounds         int            `json:"rounds"`
+	Alarms         []Alarm        `json:"alarms"`
+	Messages       map[string]int `json:"messages"`
+	DetectMinutes  int            `json:"detect_minutes"`  // flood start -> first alarm
+	ResolveMinutes int            `json:"resolve_minutes"` // flood stop -> last resolve
+	Duration       time.Duration  `json:"duration"`
+}
+
+// location is one simulated location: its own listeners and prober.
+type location struct {
+	region, label string
+	rtt           time.Duration
+	plain, secure net.Listener
+	servers       []*http.Server
+	prober        *probe.Prober
+}
+
+// simulated round-trip times, as seen from each location (scaled in fast mode).
+var rtts = map[string]time.Duration{
+	"us-east-1": 20 * time.Millisecond, "eu-west-2": 40 * time.Millisecond,
+	"ap-south-1": 90 * time.Millisecond, "ap-southeast-2": 110 * time.Millisecond,
+}
+
+// Run plays the scenario and returns its summary. It stops early, cleanly,
+// when ctx is cancelled.
+func Run(ctx context.Context, o Options) (Summary, error) {
+	began := time.Now()
+	if o.Config == nil {
+		return Summary{}, errors.New("demo: no checks file")
+	}
+	sc := Flood()
+	if o.Scenario != nil {
+		sc = *o.Scenario
+	}
+	if o.Interval == 0 {
+		o.Interval = 2500 * time.Millisecond
+	}
+	if o.Start.IsZero() {
+		o.Start = time.Now().UTC().Truncate(time.Minute)
+	}
+	if o.View == nil {
+		o.View = discard{}
+	}
+	cfg, err := prepare(ctx, o.Config, o.Fast)
+	if err != nil {
+		return Summary{}, err
+	}
+	slow := map[string]time.Duration{}
+	for i := range cfg.Areas {
+		slow[cfg.Areas[i].ID] = cfg.Areas[i].Slow.D()
+	}
+
+	ca, err := newAuthority(hosts(cfg))
+	if err != nil {
+		return Summary{}, err
+	}
+	a := newApp()
+	locs, err := startLocations(cfg, a, ca, o.Fast)
+	defer stopLocations(locs)
+	if err != nil {
+		return Summary{}, err
+	}
+
+	specs := metrics.Alarms(cfg)
+	ev := evaluate.New(specs)
+	ns := metrics.Namespace(cfg.App)
+	areas := make([]*check.Area, len(cfg.Areas))
+	for i := range cfg.Areas {
+		areas[i] = &cfg.Areas[i]
+	}
+	sum := Summary{Messages: map[string]int{}}
+	alarms := map[string]*Alarm{}
+	o.View.Start(cfg, sc, locs2labels(locs))
+
+	for minute := 0; minute < sc.Minutes; minute++ {
+		if ctx.Err() != nil {
+			break
+		}
+		phase := sc.phaseAt(minute)
+		var conds []Condition
+		if phase.Conds != nil {
+			conds = phase.Conds(slow)
+		}
+		a.set(conds...)
+		at := o.Start.Add(time.Duration(minute) * time.Minute)
+
+		rounds := make([]probe.Round, len(locs))
+		var wg sync.WaitGroup
+		for i, l := range locs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rounds[i] = l.prober.Round(ctx, cfg, l.region, areas)
+			}()
+		}
+		wg.Wait()
+		if ctx.Err() != nil {
+			break
+		}
+		for i, l := range locs {
+			if err := ev.Add(ns, metrics.Datums(cfg, l.label, at, rounds[i])); err != nil {
+				return sum, fmt.Errorf("demo: minute %d: %w", minute, err)
+			}
+		}
+		sum.Rounds++
+		o.View.Round(minute, at, phase.Say, rounds)
+
+		for _, tr := range ev.Evaluate(at.Add(time.Minute)) {
+			if tr.From == evaluate.InsufficientData && tr.To == evaluate.OK {
+				continue // an alarm's first evaluation: CloudWatch sends it, the notifier stays quiet
+			}
+			name := tr.Spec.Name.String()
+			switch tr.To {
+			case evaluate.Alarm:
+				alarms[name] = &Alarm{Name: name, Kind: string(tr.Spec.Name.Kind), Subject: tr.Spec.Name.Subject, FiredAt: tr.At}
+			case evaluate.OK:
+				if al := alarms[name]; al != nil {
+					al.ResolvedAt = tr.At
+					al.Resolves++
+				}
+			}
+			var msgs []Message
+			if o.Renderer != nil {
+				payload, err := jsonPayload(tr, cfg)
+				if err != nil {
+					return sum, err
+				}
+				msgs, err = o.Renderer.Render(ctx, payload, tr.At)
+				if err != nil {
+					o.View.Error(fmt.Errorf("rendering %s: %w", name, err))
+				}
+				for _, m := range msgs {
+					sum.Messages[m.Channel]++
+				}
+			}
+			o.View.Transition(tr, msgs)
+		}
+		if !o.Fast && minute+1 < sc.Minutes {
+			select {
+			case <-ctx.Done():
+			case <-time.After(o.Interval):
+			}
+		}
+	}
+
+	for _, al := range alarms {
+		sum.Alarms = append(sum.Alarms, *al)
+	}
+	sort.Slice(sum.Alarms, func(i, j int) bool {
+		if !sum.Alarms[i].FiredAt.Equal(sum.Alarms[j].FiredAt) {
+			return sum.Alarms[i].FiredAt.Before(sum.Alarms[j].FiredAt)
+		}
+		return sum.Alarms[i].Name < sum.Alarms[j].Name
+	})
+	floodStart := o.Start.Add(time.Duration(sc.FloodStart) * time.Minute)
+	floodStop := o.Start.Add(time.Duration(sc.FloodStop) * time.Minute)
+	var first, last time.Time
+	for _, al := range sum.Alarms {
+		if first.IsZero() || al.FiredAt.Before(first) {
+			first = al.FiredAt
+		}
+		if al.ResolvedAt.After(last) {
+			last = al.ResolvedAt
+		}
+	}
+	if !first.IsZero() {
+		sum.DetectMinutes = int(first.Sub(floodStart) / time.Minute)
+	}
+	if !last.IsZero() {
+		sum.ResolveMinutes = int(last.Sub(floodStop) / time.Minute)
+	}
+	sum.Duration = time.Since(began)
+	o.View.End(sum)
+	return sum, ctx.Err()
+}
+
+// prepare resolves every secret reference with a demo value and, in fast
+// mode, scales timeouts and thresholds down ten times so a round takes
+// milliseconds. The alerting rule is left as it is: it is what is being shown.
+func prepare(ctx context.Context, file *check.Config, fast bool) (*check.Config, error) {
+	// Re-parse the file's own text rather than copy the struct: Parse is the
+	// one way a Config is made.
+	cfg, err := check.Load(file.File)
+	if err != nil {
+		return nil, err
+	}
+	demoSecret := check.ResolverFunc(func(_ context.Context, r check.Ref) (string, error) {
+		return "demo-" + r.Kind + "-" + strings.NewReplacer("/", "-", "#", "-").Replace(strings.Trim(r.Arg, "/")), nil
+	})
+	if err := cfg.ResolveSecrets(ctx, check.Resolvers{check.RefEnv: demoSecret, check.RefSSM: demoSecret, check.RefSecret: demoSecret}); err != nil {
+		return nil, err
+	}
+	if fast {
+		scale := func(d check.Duration) check.Duration { return max(d/10, check.Duration(20*time.Millisecond)) }
+		for i := range cfg.Areas {
+			cfg.Areas[i].Timeout = scale(cfg.Areas[i].Timeout)
+			cfg.Areas[i].Slow = scale(cfg.Areas[i].Slow)
+			for _, st := range cfg.Areas[i].Steps {
+				for k := range st.Assert {
+					if st.Assert[k].MaxLatency != 0 {
+						st.Assert[k].MaxLatency = scale(st.Assert[k].MaxLatency)
+					}
+				}
+			}
+			if r := cfg.Areas[i].Request; r != nil {
+				for k := range r.Assert {
+					if r.Assert[k].MaxLatency != 0 {
+						r.Assert[k].MaxLatency = scale(r.Assert[k].MaxLatency)
+					}
+				}
+			}
+		}
+		if cfg.Control != nil {
+			cfg.Control.Timeout = scale(cfg.Control.Timeout)
+		}
+	}
+	return cfg, nil
+}
+
+func startLocations(cfg *check.Config, a *app, ca *authority, fast bool) ([]*location, error) {
+	var locs []*location
+	for _, region := range metrics.LocationRegions(cfg) {
+		rtt, ok := rtts[region]
+		if !ok {
+			rtt = 50 * time.Millisecond
+		}
+		if fast {
+			rtt /= 10
+		}
+		l := &location{region: region, label: cfg.Locations[region], rtt: rtt}
+		locs = append(locs, l)
+		var err error
+		if l.plain, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return locs, err
+		}
+		if l.secure, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return locs, err
+		}
+		h := a.handler(region)
+		for _, ln := range []net.Listener{l.plain, tls.NewListener(l.secure, ca.serverConfig())} {
+			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: quietLog()}
+			l.servers = append(l.servers, srv)
+			go func() { _ = srv.Serve(ln) }()
+		}
+		plainAddr, secureAddr := l.plain.Addr().String(), l.secure.Addr().String()
+		var d net.Dialer
+		l.prober, err = probe.New(probe.Options{
+			Roots: ca.pool,
+			// Every host of the checks file is this location's copy of the app,
+			// one simulated round trip away: https to one listener, http to the other.
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				target := plainAddr
+				if _, port, _ := net.SplitHostPort(addr); port == "443" {
+					target = secureAddr
+				}
+				select {
+				case <-time.After(l.rtt):
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+				return d.DialContext(ctx, network, target)
+			},
+		})
+		if err != nil {
+			return locs, err
+		}
+	}
+	return locs, nil
+}
+
+func stopLocations(locs []*location) {
+	for _, l := range locs {
+		for _, s := range l.servers {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_ = s.Shutdown(ctx)
+			cancel()
+			_ = s.Close()
+		}
+		for _, ln := range []net.Listener{l.plain, l.secure} {
+			if ln != nil {
+				_ = ln.Close()
+			}
+		}
+	}
+}
+
+func locs2labels(locs []*location) []string {
+	out := make([]string, len(locs))
+	for i, l := range locs {
+		out[i] = l.label
+	}
+	return out
+}
+
+// hosts lists every host name the checks file reaches, for the demo certificate.
+func hosts(cfg *check.Config) []string {
+	set := map[string]bool{}
+	add := func(raw string) {
+		if u, err := parseURL(raw); err == nil && u.Hostname() != "" {
+			set[u.Hostname()] = true
+		}
+	}
+	if cfg.Control != nil {
+		add(cfg.Control.URL)
+		for _, u := range cfg.Control.Locations {
+			add(u)
+		}
+	}
+	for i := range cfg.Areas {
+		for _, st := range cfg.Areas[i].AllSteps() {
+			add(check.ExpandVars(st.URL, nil))
+		}
+	}
+	out := make([]string, 0, len(set))
+	for h := range set {
+		out = append(out, h)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// discard is a View that shows nothing.
+type discard struct{}
+
+func (discard) Start(*check.Config, Scenario, []string)                    {}
+func (discard) Round(int, time.Time, string, []probe.Round)                {}
+func (discard) Transition(evaluate.Transition, []Message)                  {}
+func (discard) Error(error)                                                {}
+func (discard) End(Summary)                                                {}
