@@ -389,8 +389,8 @@ func hosts(cfg *check.Config) []string {
 // discard is a View that shows nothing.
 type discard struct{}
 
-func (discard) Start(*check.Config, Scenario, []string)                    {}
-func (discard) Round(int, time.Time, string, []probe.Round)                {}
-func (discard) Transition(evaluate.Transition, []Message)                  {}
-func (discard) Error(error)                                                {}
-func (discard) End(Summary)                                                {}
+func (discard) Start(*check.Config, Scenario, []string)     {}
+func (discard) Round(int, time.Time, string, []probe.Round) {}
+func (discard) Transition(evaluate.Transition, []Message)   {}
+func (discard) Error(error)                                 {}
+func (discard) End(Summary)                                 {}

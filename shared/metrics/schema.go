@@ -185,4 +185,3 @@ func LocationRegions(c *check.Config) []string {
 	})
 	return regions
 }
-

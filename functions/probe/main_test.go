@@ -1,0 +1,215 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+
+	"github.com/lookout-monitoring/lookout/shared/awstest"
+	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/metrics"
+)
+
+// buildDir holds the bootstrap built for the tests; TestMain removes it.
+var buildDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "lookout-probe-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	buildDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// bootstrap builds this function as Lambda runs it (-tags lambda.norpc),
+// for the host, once per test binary.
+var bootstrap = sync.OnceValues(func() (string, error) {
+	path := filepath.Join(buildDir, "bootstrap")
+	out, err := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", path, ".").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return path, nil
+})
+
+// syncBuffer collects a process's output while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor polls the output for s until the deadline.
+func (s *syncBuffer) waitFor(sub string, limit time.Duration) bool {
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if strings.Contains(s.String(), sub) {
+			return true
+		}
+	}
+	return strings.Contains(s.String(), sub)
+}
+
+// start runs the bootstrap beside a checks file, as in the deployment package.
+// The returned channel is closed when the process has exited.
+func start(t *testing.T, checks string, env ...string) (*exec.Cmd, *syncBuffer, <-chan struct{}) {
+	t.Helper()
+	bin, err := bootstrap()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "bootstrap")
+	if err := os.Link(bin, exe); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "checks.yaml"), []byte(checks), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := &syncBuffer{}
+	cmd := exec.Command(exe)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "AWS_REGION=eu-west-2",
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_EC2_METADATA_DISABLED=true"}, env...)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-done
+	})
+	return cmd, out, done
+}
+
+const goodChecks = "app: taskboard\nlocations:\n  us-east-1: New York\n  eu-west-2: London\nareas:\n  - id: Boards\n    request: {url: %s/}\n"
+
+// A bad checks file stops the bootstrap at init with check.Load's message.
+func TestBootstrapInitFailsOnABadChecksFile(t *testing.T) {
+	bad := "app: taskboard\nareas:\n  - id: Boards\n    request: {url: https://x.example.com/, stauts: 200}\n"
+	cmd, out, exited := start(t, bad)
+	select {
+	case <-exited:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the bootstrap did not stop; output:\n%s", out.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	path := filepath.Join(filepath.Dir(cmd.Path), "checks.yaml")
+	_, want := check.Load(path)
+	var line struct{ Msg, Level, Error string }
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out.String())), &line); err != nil {
+		t.Fatalf("output is not one JSON log line: %q", out.String())
+	}
+	if line.Msg != "init failed" || line.Level != "ERROR" || line.Error != want.Error() {
+		t.Errorf("init log %+v, want the error %q", line, want)
+	}
+}
+
+// runtimeAPI is the Lambda Runtime API, serving one event and keeping the response.
+type runtimeAPI struct {
+	*httptest.Server
+	event    []byte
+	served   sync.Once
+	response chan []byte
+}
+
+func startRuntimeAPI(t *testing.T, event []byte) *runtimeAPI {
+	rt := &runtimeAPI{event: event, response: make(chan []byte, 1)}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", func(w http.ResponseWriter, r *http.Request) {
+		first := false
+		rt.served.Do(func() { first = true })
+		if !first {
+			<-r.Context().Done() // no second event: hold the runtime until the test ends
+			return
+		}
+		w.Header().Set("Lambda-Runtime-Aws-Request-Id", "req-1")
+		w.Header().Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(30*time.Second).UnixMilli(), 10))
+		w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:eu-west-2:123456789012:function:ProbeFunction")
+		_, _ = w.Write(rt.event)
+	})
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/{outcome}", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.PathValue("outcome") == "error" {
+			body = append([]byte("error: "), body...)
+		}
+		rt.response <- body
+		w.WriteHeader(http.StatusAccepted)
+	})
+	rt.Server = httptest.NewUnstartedServer(mux)
+	rt.Config.ReadHeaderTimeout = 10 * time.Second
+	rt.Start()
+	t.Cleanup(rt.Close)
+	return rt
+}
+
+// The bootstrap end to end: the environment the template sets, the Lambda
+// Runtime API, a loopback target and moto as the home region's CloudWatch.
+func TestBootstrapRunsARound(t *testing.T) {
+	srv := awstest.Start(t)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") }))
+	t.Cleanup(app.Close)
+	scheduled := time.Now().UTC().Truncate(time.Minute)
+	event := fmt.Appendf(nil, `{"time":%q,"schedule":"arn:aws:scheduler:eu-west-2:123456789012:schedule/default/lookout-probe"}`, scheduled.Format(time.RFC3339))
+	rt := startRuntimeAPI(t, event)
+
+	_, out, _ := start(t, fmt.Sprintf(goodChecks, app.URL),
+		"AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(rt.URL, "http://"),
+		"LOOKOUT_LOCATION=eu-west-2", "LOOKOUT_HOME_REGION=us-east-1", "LOOKOUT_METRICS_ENDPOINT="+srv.URL)
+	var resp []byte
+	select {
+	case resp = <-rt.response:
+	case <-time.After(25 * time.Second):
+		t.Fatalf("no response from the bootstrap; output:\n%s", out.String())
+	}
+	var sum struct {
+		Round, Location string
+		Up, Published   int
+	}
+	if err := json.Unmarshal(resp, &sum); err != nil || sum.Round != scheduled.Format(time.RFC3339) || sum.Location != "London" ||
+		sum.Up != 1 || sum.Published != 2 {
+		t.Fatalf("response %s (%v); output:\n%s", resp, err, out.String())
+	}
+	// The output reaches the test through a pipe: it may trail the response.
+	if !out.waitFor(`"msg":"round"`, 10*time.Second) || !strings.Contains(out.String(), `"requestId":"req-1"`) {
+		t.Errorf("no round line with the request id in:\n%s", out.String())
+	}
+	home := metrics.NewCloudWatchClient(srv.Config(t, "us-east-1"), "us-east-1", "")
+	listed, err := home.ListMetrics(context.Background(), &cloudwatch.ListMetricsInput{Namespace: aws.String("Lookout/taskboard")})
+	if err != nil || len(listed.Metrics) != 2 {
+		t.Errorf("home region lists %d metrics (%v), want Heartbeat and Latency", len(listed.Metrics), err)
+	}
+}

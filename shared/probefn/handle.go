@@ -1,0 +1,160 @@
+package probefn
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/lookout-monitoring/lookout/shared/metrics"
+	"github.com/lookout-monitoring/lookout/shared/probe"
+)
+
+// Summary is the handler's response: what one round found and what became of its datums.
+type Summary struct {
+	Round     string `json:"round"` // RFC 3339, the datums' timestamp
+	Location  string `json:"location"`
+	Abstained bool   `json:"abstained,omitempty"`
+	Areas     int    `json:"areas"`
+	Up        int    `json:"up"`
+	Down      int    `json:"down"`
+	Slow      int    `json:"slow"`
+	Abstain   int    `json:"abstain"`
+	Datums    int    `json:"datums"`
+	Published int    `json:"published"` // accepted by CloudWatch in the home region
+	EMF       int    `json:"emf"`       // written to stdout as Embedded Metric Format instead
+}
+
+// emfReserve is kept back from the function's deadline to write the EMF
+// fallback and the round line after publishing gave up.
+const emfReserve = time.Second
+
+// Handle runs one round: the control probe, then every area, then one log
+// line per result, then the datums to the home region. It returns an error
+// only when datums reached neither CloudWatch nor the EMF fallback: a failed
+// publish that fell back is logged, not returned, because Lambda would retry
+// the event and the round's flags would be counted twice.
+func (h *Handler) Handle(ctx context.Context, ev ScheduleEvent) (Summary, error) {
+	start := time.Now()
+	roundTime, problem := RoundTime(ev.Time, h.now())
+	round := roundTime.Format(time.RFC3339)
+	if problem != "" {
+		h.log.LogAttrs(ctx, slog.LevelWarn, "event time", slog.String("problem", problem),
+			slog.String("time", ev.Time), slog.String("round", round), slog.String("location", h.label))
+	}
+
+	roundCtx, cancel := h.roundContext(ctx)
+	rd := h.prober.Round(roundCtx, h.cfg, h.region, h.areas)
+	cutShort := roundCtx.Err() != nil
+	cancel()
+	probed := time.Since(start)
+
+	sum := Summary{Round: round, Location: h.label, Abstained: rd.Abstained, Areas: len(rd.Results)}
+	if rd.Abstained && rd.Control != nil {
+		h.logResult(ctx, round, rd.Control)
+	}
+	for i := range rd.Results {
+		res := &rd.Results[i]
+		switch res.Verdict {
+		case probe.Up:
+			sum.Up++
+		case probe.Down:
+			sum.Down++
+		case probe.Slow:
+			sum.Slow++
+		case probe.Abstain:
+			sum.Abstain++
+		}
+		h.logResult(ctx, round, res)
+	}
+
+	datums := metrics.Datums(h.cfg, h.label, roundTime, rd)
+	pubCtx, cancelPub := h.publishContext(ctx)
+	pubStart := time.Now()
+	rep, err := h.pub.Publish(pubCtx, datums)
+	cancelPub()
+	sum.Datums, sum.Published, sum.EMF = rep.Datums, rep.Published, rep.Fallback
+
+	attrs := []slog.Attr{
+		slog.String("app", h.cfg.App), slog.String("location", h.label), slog.String("region", h.region),
+		slog.String("home_region", h.home), slog.String("round", round), slog.Bool("abstained", rd.Abstained),
+		slog.Int("areas", sum.Areas), slog.Int("up", sum.Up), slog.Int("down", sum.Down), slog.Int("slow", sum.Slow),
+		slog.Int("abstain", sum.Abstain), slog.Int("datums", rep.Datums), slog.Int("batches", rep.Batches),
+		slog.Int("published", rep.Published), slog.Int("emf", rep.Fallback),
+		slog.Float64("probe_ms", msOf(probed)), slog.Float64("publish_ms", msOf(time.Since(pubStart))),
+	}
+	if rd.Control != nil {
+		attrs = append(attrs, slog.String("control", string(rd.Control.Verdict)), slog.Float64("control_ms", msOf(rd.Control.Phases.Total)))
+	}
+	if ev.Execution != "" {
+		attrs = append(attrs, slog.String("execution", ev.Execution))
+	} else if ev.ID != "" {
+		attrs = append(attrs, slog.String("event_id", ev.ID))
+	}
+	level := slog.LevelInfo
+	if cutShort {
+		// Areas not probed in time are reported down (timeout): a function
+		// timeout too short for the checks file makes false failures.
+		attrs = append(attrs, slog.Bool("cut_short", true))
+		level = slog.LevelWarn
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+		level = slog.LevelError
+	}
+	h.log.LogAttrs(ctx, level, "round", attrs...)
+	return sum, err
+}
+
+// roundContext leaves time before the function's deadline for publishing
+// (the publisher's budget, at most a third of what remains) and the fallback.
+func (h *Handler) roundContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	reserve := min(h.pub.Budget()+emfReserve, time.Until(deadline)/3)
+	return context.WithDeadline(ctx, deadline.Add(-reserve))
+}
+
+// publishContext stops publishing early enough to write the fallback.
+func (h *Handler) publishContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, deadline.Add(-min(emfReserve, time.Until(deadline)/4)))
+}
+
+// logResult writes the one line of a result. Its keys are stable: Logs
+// Insights queries and the docs (docs/probe-function.md) rely on them. The
+// message was redacted by the prober; it is redacted again here, where it
+// leaves the process, so no resolved secret can reach the logs.
+func (h *Handler) logResult(ctx context.Context, round string, res *probe.Result) {
+	level := slog.LevelInfo
+	if res.Verdict != probe.Up {
+		level = slog.LevelWarn
+	}
+	ph := res.Phases
+	h.log.LogAttrs(ctx, level, "result",
+		slog.String("app", h.cfg.App),
+		slog.String("area", res.Area),
+		slog.String("location", h.label),
+		slog.String("region", h.region),
+		slog.String("verdict", string(res.Verdict)),
+		slog.String("class", string(res.Class)),
+		slog.Int("status", res.Status),
+		slog.String("message", h.cfg.Redact(res.Message)),
+		slog.Float64("dns_ms", msOf(ph.DNS)),
+		slog.Float64("connect_ms", msOf(ph.Connect)),
+		slog.Float64("tls_ms", msOf(ph.TLS)),
+		slog.Float64("ttfb_ms", msOf(ph.TTFB)),
+		slog.Float64("transfer_ms", msOf(ph.Transfer)),
+		slog.Float64("total_ms", msOf(ph.Total)),
+		slog.Float64("slow_ms", msOf(res.Slow)),
+		slog.String("round", round),
+		slog.Int("steps", len(res.Steps)),
+	)
+}
+
+// msOf is milliseconds with microsecond precision, as the Latency metric has.
+func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
