@@ -35,6 +35,8 @@ func (c Class) Describe() string {
 		return "a value a later step needs was not found in the response"
 	case ClassControlFailed:
 		return "this location's control probe failed, so it abstained instead of probing"
+	case ClassNotProbed:
+		return "the round ended (its deadline, or an interrupt) before this area finished, so this location did not judge it"
 	case ClassOther:
 		return "any other failure (e.g. a malformed response or request)"
 	}

@@ -439,7 +439,7 @@ request:
 `},
 	}
 	// Every class a probe can give has a case here (control: TestRoundAbstains).
-	covered := map[Class]bool{ClassControlFailed: true}
+	covered := map[Class]bool{ClassControlFailed: true, ClassNotProbed: true} // both: TestRoundStopsWhenCancelled, TestRoundAbstainsWhenControlFails
 	for _, tc := range cases {
 		covered[tc.class] = true
 	}

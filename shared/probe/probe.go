@@ -80,6 +80,7 @@ func (p *Prober) Probe(ctx context.Context, cfg *check.Config, area *check.Area)
 	if res.Name == "" {
 		res.Name = area.ID
 	}
+	round := ctx
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
@@ -108,6 +109,10 @@ func (p *Prober) Probe(ctx context.Context, cfg *check.Config, area *check.Area)
 	}
 
 	switch {
+	case failed != nil && round.Err() != nil:
+		// The round was cut short (its deadline, or Ctrl-C), not this area's
+		// own timeout: that is no evidence against the application.
+		res.Verdict, res.Class, res.Message = Abstain, ClassNotProbed, "cut short: "+failed.msg
 	case failed != nil:
 		res.Verdict, res.Class, res.Message = Down, failed.class, failed.msg
 	case res.Phases.Total > slow:

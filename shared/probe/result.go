@@ -36,8 +36,9 @@ const (
 	ClassAssertion     Class = "assertion"
 	ClassBodyTooLarge  Class = "body_too_large"
 	ClassRedirectLoop  Class = "redirect_loop"
-	ClassCapture       Class = "capture" // a value a later step needs was not found
-	ClassControlFailed Class = "control" // on abstain results: the control probe failed
+	ClassCapture       Class = "capture"    // a value a later step needs was not found
+	ClassControlFailed Class = "control"    // on abstain results: the control probe failed
+	ClassNotProbed     Class = "not_probed" // on abstain results: the round ended (deadline, Ctrl-C) before this area finished
 	ClassOther         Class = "other"
 )
 
@@ -45,7 +46,7 @@ const (
 var Classes = []Class{
 	ClassTimeout, ClassDNS, ClassRefused, ClassReset, ClassTLSExpired, ClassTLSUntrusted,
 	ClassTLSHostname, ClassTLSExpiring, ClassTLS, ClassHTTPStatus, ClassAssertion,
-	ClassBodyTooLarge, ClassRedirectLoop, ClassCapture, ClassControlFailed, ClassOther,
+	ClassBodyTooLarge, ClassRedirectLoop, ClassCapture, ClassControlFailed, ClassNotProbed, ClassOther,
 }
 
 // Phases are the durations of one probe, summed over its steps and redirects.

@@ -87,11 +87,11 @@ func (p *Prober) Round(ctx context.Context, cfg *check.Config, region string, ar
 			case sem <- struct{}{}:
 				defer func() { <-sem }()
 			case <-ctx.Done():
-				rd.Results[i] = p.unprobed(a, "canceled before probing")
+				rd.Results[i] = p.unprobed(a, "not probed: the round ended before its turn")
 				return
 			}
 			if ctx.Err() != nil {
-				rd.Results[i] = p.unprobed(a, "canceled before probing")
+				rd.Results[i] = p.unprobed(a, "not probed: the round ended before its turn")
 				return
 			}
 			rd.Results[i] = p.Probe(ctx, cfg, a)
@@ -109,10 +109,11 @@ func (p *Prober) abstain(a *check.Area, ctl Result) Result {
 	return res
 }
 
-// unprobed is an area's result when the round was cancelled before its turn.
+// unprobed is an area's result when the round was cancelled before its turn:
+// the location abstains for that area rather than accuse it.
 func (p *Prober) unprobed(a *check.Area, msg string) Result {
 	res := p.blank(a)
-	res.Verdict, res.Class, res.Message = Down, ClassTimeout, msg
+	res.Verdict, res.Class, res.Message = Abstain, ClassNotProbed, msg
 	return res
 }
 
