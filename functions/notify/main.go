@@ -1,0 +1,39 @@
+// Command notify is the NotifyFunction's bootstrap: it turns the environment
+// into alert.Env, builds the handler once at init and hands it to the Lambda
+// runtime. The logic lives in shared/alert.
+package main
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/lookout-monitoring/lookout/shared/alert"
+)
+
+// initTimeout bounds loading: Lambda allows 10 s for init.
+const initTimeout = 8 * time.Second
+
+func main() {
+	log := lambdacontext.NewLogger() // adds the request id; honours the function's log format and level
+	exe, _ := os.Executable()        // "" on error: the checks file is then looked for in LAMBDA_TASK_ROOT
+	env := alert.EnvFrom(os.Getenv, exe)
+
+	ctx, cancel := context.WithTimeout(context.Background(), initTimeout)
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	cancel()
+	if err != nil {
+		log.Error("init failed", "error", err.Error())
+		os.Exit(1)
+	}
+	h, err := alert.Setup(env, awsCfg, log)
+	if err != nil {
+		log.Error("init failed", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.StartHandlerFunc(h.Handle)
+}

@@ -1,0 +1,169 @@
+package alert
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/metrics"
+)
+
+// DefaultDeliveryBudget bounds enrichment plus delivery of one invocation. It
+// must stay below the function's timeout, so a failure is reported by us and
+// not by Lambda killing the invocation.
+const DefaultDeliveryBudget = 20 * time.Second
+
+// deadlineMargin is kept free before the Lambda deadline to return the error.
+const deadlineMargin = 2 * time.Second
+
+// Options are everything the handler needs, built by functions/notify.
+type Options struct {
+	// Config is the checks file (severity, names, runbooks, locations, rules).
+	Config *check.Config
+	// Channels are delivered to independently and concurrently.
+	Channels []Channel
+	// Enricher reads per-location details; nil means none (messages say so).
+	Enricher *Enricher
+	// Links say where console links point.
+	Links LinkOptions
+	// Retry is each channel's retry policy (DefaultRetryPolicy if zero).
+	Retry RetryPolicy
+	// Budget bounds one invocation's work (DefaultDeliveryBudget if zero).
+	Budget time.Duration
+	// Logger receives JSON logs (slog.Default if nil).
+	Logger *slog.Logger
+	// Now is the clock (time.Now if nil).
+	Now func() time.Time
+}
+
+// Handler is the NotifyFunction: SNS alarm notifications in, messages out.
+type Handler struct {
+	o Options
+}
+
+// NewHandler checks the options and fills defaults.
+func NewHandler(o Options) (*Handler, error) {
+	if o.Config == nil {
+		return nil, errors.New("alert: no checks file config")
+	}
+	if len(o.Channels) == 0 {
+		return nil, errors.New("alert: no channels")
+	}
+	if o.Retry == (RetryPolicy{}) {
+		o.Retry = DefaultRetryPolicy
+	}
+	if o.Budget <= 0 {
+		o.Budget = DefaultDeliveryBudget
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Links.HomeRegion == "" {
+		o.Links.HomeRegion = o.Config.HomeRegion
+	}
+	return &Handler{o: o}, nil
+}
+
+// Report counts what one invocation did (the result `sam local invoke` shows).
+type Report struct {
+	Alarms  int `json:"alarms"`  // records that were alarm notifications
+	Skipped int `json:"skipped"` // malformed records, logged and skipped
+	Failed  int `json:"failed"`  // alarms some channel could not be told of
+}
+
+// Handle notifies for every alarm in the event. A malformed record is logged
+// with its message id and skipped. The error joins every channel that still
+// failed after its retries, so Lambda's async retry and on-failure
+// destination take over; the pager's dedup key makes a repeat harmless.
+func (h *Handler) Handle(ctx context.Context, ev events.SNSEvent) (Report, error) {
+	var rep Report
+	budget := h.o.Budget
+	if dl, ok := ctx.Deadline(); ok {
+		budget = min(budget, time.Until(dl)-deadlineMargin)
+	}
+	ctx, cancel := context.WithTimeout(ctx, max(budget, time.Second))
+	defer cancel()
+
+	var errs []error
+	for i, rec := range ev.Records {
+		inc, err := FromRecord(rec, h.o.Config)
+		if err != nil {
+			rep.Skipped++
+			h.o.Logger.ErrorContext(ctx, "skipping malformed alarm record",
+				"message_id", rec.SNS.MessageID, "record", i, "error", err)
+			continue
+		}
+		rep.Alarms++
+		if err := h.Notify(ctx, &inc); err != nil {
+			rep.Failed++
+			errs = append(errs, fmt.Errorf("alarm %s (message %s): %w", inc.AlarmName, inc.MessageID, err))
+		}
+	}
+	return rep, errors.Join(errs...)
+}
+
+// Notify enriches, renders and delivers one incident.
+func (h *Handler) Notify(ctx context.Context, inc *Incident) error {
+	log := h.o.Logger.With("message_id", inc.MessageID, "alarm", inc.AlarmName, "kind", string(inc.Kind),
+		"state", string(inc.State), "severity", string(inc.NotifySeverity()))
+	if inc.AreaID != "" {
+		log = log.With("area", inc.AreaID)
+	}
+	if inc.Location != "" {
+		log = log.With("location", inc.Location)
+	}
+	now := h.o.Now()
+	var details Details
+	// A resolve alone needs no details; an email or a trigger does.
+	if inc.Kind != metrics.KindForeign && (Publishes(inc) || inc.State == StateAlarm) {
+		d, err := h.o.Enricher.Enrich(ctx, inc, now)
+		if err != nil {
+			log.WarnContext(ctx, "enrichment failed; sending without per-location details", "error", err)
+		} else {
+			details = d
+		}
+	}
+	r := Render(inc, details, BuildLinks(inc, h.o.Config, h.o.Links), now)
+	log.InfoContext(ctx, "alarm received", "details", details.Available, "publish", r.Publish,
+		"pager", pagerAction(r), "summary", Headline(inc, details))
+	return h.deliver(ctx, log, inc, r)
+}
+
+func pagerAction(r Rendered) string {
+	if r.Pager == nil {
+		return "none"
+	}
+	return string(r.Pager.EventAction)
+}
+
+// deliver runs every channel concurrently, each with its own retries, and
+// joins the failures: one channel failing never stops another.
+func (h *Handler) deliver(ctx context.Context, log *slog.Logger, inc *Incident, r Rendered) error {
+	errs := make([]error, len(h.o.Channels))
+	var wg sync.WaitGroup
+	for i, ch := range h.o.Channels {
+		wg.Go(func() {
+			attempts, err := h.o.Retry.Do(ctx, func(ctx context.Context) error {
+				return ch.Notify(ctx, inc, r)
+			})
+			if err != nil {
+				log.ErrorContext(ctx, "delivery failed", "channel", ch.Name(), "attempts", attempts,
+					"retryable", IsRetryable(err), "error", err)
+				errs[i] = fmt.Errorf("%s: %w", ch.Name(), err)
+				return
+			}
+			log.InfoContext(ctx, "channel done", "channel", ch.Name(), "attempts", attempts) // sent, or nothing to send
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,219 @@
+package alert
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/metrics"
+)
+
+// State is a CloudWatch alarm state.
+type State string
+
+// Alarm states.
+const (
+	StateAlarm        State = "ALARM"
+	StateOK           State = "OK"
+	StateInsufficient State = "INSUFFICIENT_DATA"
+)
+
+// SeverityInfo is the notification severity of an alarm that lacks data: it
+// is worth an email, never an SMS or a page. Areas are critical or warning.
+const SeverityInfo check.Severity = "info"
+
+// ErrMalformed says an SNS record does not hold a usable CloudWatch alarm
+// notification. Such a record is logged and skipped: retrying cannot fix it.
+var ErrMalformed = errors.New("not a CloudWatch alarm notification")
+
+// Incident is one alarm state change, in the words of the checks file.
+type Incident struct {
+	// MessageID is the SNS message id of the notification (for logs).
+	MessageID string
+	// Alarm is the parsed Lookout alarm name; zero for a foreign alarm.
+	Alarm metrics.AlarmName
+	// AlarmName and AlarmARN are the alarm's own name and ARN.
+	AlarmName, AlarmARN string
+	// Region is the region code of the alarm (from its ARN), or "".
+	Region string
+	// App is the application: from the alarm name, else the checks file's.
+	App string
+	// Kind is down, slow, silent, or foreign (an alarm Lookout did not create).
+	Kind metrics.Kind
+	// AreaID, AreaName and Runbook describe the area of a down or slow alarm.
+	AreaID, AreaName, Runbook string
+	// Location and LocationRegion name the location of a silent alarm.
+	Location, LocationRegion string
+	// State is the new state; Previous the state it left.
+	State, Previous State
+	// Severity is the alarm's severity from the checks file (critical or
+	// warning); silent and foreign alarms are warning.
+	Severity check.Severity
+	// Since is when the alarm entered State.
+	Since time.Time
+	// Reason is CloudWatch's explanation of the state change.
+	Reason string
+	// Description is the alarm's description.
+	Description string
+	// Spec is the alarm as the checks file implies it, or nil when the checks
+	// file does not know it (a foreign alarm, or an area since removed).
+	Spec *metrics.AlarmSpec
+	// Trigger is the alarm's metric and threshold as CloudWatch sent them.
+	Trigger events.CloudWatchAlarmTrigger
+}
+
+// Subject is what the incident is about, for people: the area's name, the
+// location's label, or the foreign alarm's name.
+func (i *Incident) Subject() string {
+	switch {
+	case i.AreaName != "":
+		return i.AreaName
+	case i.Location != "":
+		return i.Location
+	}
+	return i.AlarmName
+}
+
+// Recovered says the alarm went back to OK from ALARM.
+func (i *Incident) Recovered() bool { return i.State == StateOK && i.Previous == StateAlarm }
+
+// DedupKey identifies the incident at the pager across trigger and resolve:
+// the Lookout alarm name (stable per app, kind and subject), or for a foreign
+// alarm its ARN (else its name). PagerDuty allows 255 characters.
+func (i *Incident) DedupKey() string {
+	key := i.AlarmARN
+	if i.Kind != metrics.KindForeign {
+		key = i.Alarm.String()
+	} else if key == "" {
+		key = i.AlarmName
+	}
+	if len(key) > 255 {
+		key = key[:255]
+	}
+	return key
+}
+
+// NotifySeverity is the severity a notification carries (the SNS message
+// attribute "severity"): the alarm's severity, except that an alarm lacking
+// data is only informational.
+func (i *Incident) NotifySeverity() check.Severity {
+	if i.State == StateInsufficient {
+		return SeverityInfo
+	}
+	return i.Severity
+}
+
+// ParseAlarm decodes the Message of an SNS record as a CloudWatch alarm
+// notification and checks the fields an Incident needs.
+func ParseAlarm(message string) (events.CloudWatchAlarmSNSPayload, error) {
+	var p events.CloudWatchAlarmSNSPayload
+	if err := json.Unmarshal([]byte(message), &p); err != nil {
+		return p, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if strings.TrimSpace(p.AlarmName) == "" {
+		return p, fmt.Errorf("%w: no AlarmName", ErrMalformed)
+	}
+	switch State(p.NewStateValue) {
+	case StateAlarm, StateOK, StateInsufficient:
+	default:
+		return p, fmt.Errorf("%w: unknown NewStateValue %.40q", ErrMalformed, p.NewStateValue)
+	}
+	return p, nil
+}
+
+// FromRecord parses one SNS record into an Incident.
+func FromRecord(rec events.SNSEventRecord, cfg *check.Config) (Incident, error) {
+	p, err := ParseAlarm(rec.SNS.Message)
+	if err != nil {
+		return Incident{MessageID: rec.SNS.MessageID}, err
+	}
+	inc := NewIncident(p, cfg, rec.SNS.Timestamp)
+	inc.MessageID = rec.SNS.MessageID
+	return inc, nil
+}
+
+// NewIncident maps a parsed alarm to an Incident using the checks file.
+// published is the SNS timestamp, used when the alarm's own time is unreadable.
+func NewIncident(p events.CloudWatchAlarmSNSPayload, cfg *check.Config, published time.Time) Incident {
+	inc := Incident{
+		AlarmName:   p.AlarmName,
+		AlarmARN:    p.AlarmARN,
+		Region:      regionFromARN(p.AlarmARN),
+		App:         cfg.App,
+		Kind:        metrics.KindForeign,
+		State:       State(p.NewStateValue),
+		Previous:    State(p.OldStateValue),
+		Severity:    check.Warning,
+		Since:       parseAlarmTime(p.StateChangeTime, published),
+		Reason:      p.NewStateReason,
+		Description: p.AlarmDescription,
+		Trigger:     p.Trigger,
+	}
+	name, ok := metrics.ParseAlarmName(p.AlarmName)
+	if !ok {
+		return inc
+	}
+	inc.Alarm, inc.App, inc.Kind = name, name.App, name.Kind
+	for _, spec := range metrics.Alarms(cfg) {
+		if spec.Name == name {
+			inc.Spec = &spec
+			inc.Severity = spec.Severity
+			break
+		}
+	}
+	switch name.Kind {
+	case metrics.KindDown, metrics.KindSlow:
+		inc.AreaID, inc.AreaName = name.Subject, name.Subject
+		if a := cfg.Area(name.Subject); a != nil && name.App == cfg.App {
+			inc.AreaName, inc.Runbook = a.Name, a.Runbook
+		}
+		if inc.Spec == nil && name.Kind == metrics.KindDown {
+			// An area the checks file no longer knows: err on the side of waking someone.
+			inc.Severity = cfg.Defaults.Severity
+		}
+	case metrics.KindSilent:
+		inc.Location = name.Subject
+		for region, label := range cfg.Locations {
+			if label == name.Subject {
+				inc.LocationRegion = region
+			}
+		}
+	}
+	if inc.Severity == "" {
+		inc.Severity = check.Critical
+	}
+	return inc
+}
+
+// CloudWatch writes StateChangeTime as 2015-06-03T17:43:27.123+0000.
+var alarmTimeLayouts = []string{
+	"2006-01-02T15:04:05.000-0700",
+	"2006-01-02T15:04:05-0700",
+	time.RFC3339Nano,
+}
+
+func parseAlarmTime(s string, fallback time.Time) time.Time {
+	for _, layout := range alarmTimeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return fallback.UTC()
+}
+
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+
+// regionFromARN returns the region of arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME.
+func regionFromARN(arn string) string {
+	parts := strings.SplitN(arn, ":", 5)
+	if len(parts) < 5 || parts[0] != "arn" || !regionPattern.MatchString(parts[3]) {
+		return ""
+	}
+	return parts[3]
+}

@@ -1,0 +1,454 @@
+package alert
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/metrics"
+)
+
+// Limits of the channels.
+const (
+	// MaxSubject: SNS email subjects must be ASCII and under 100 characters.
+	MaxSubject = 99
+	// MaxSMS keeps an SMS within one GSM-7 segment (160) with room for a sender prefix.
+	MaxSMS = 140
+	// maxReason caps CloudWatch's reason text in messages.
+	maxReason = 1000
+	// maxSummary is PagerDuty's limit on payload.summary.
+	maxSummary = 1024
+)
+
+// PagerAction is what the pager is told.
+type PagerAction string
+
+// Pager actions of the PagerDuty Events API v2.
+const (
+	PagerTrigger PagerAction = "trigger"
+	PagerResolve PagerAction = "resolve"
+)
+
+// Rendered holds one incident's message for every channel.
+type Rendered struct {
+	// Publish says whether the notify topic gets a message. An alarm that
+	// goes from INSUFFICIENT_DATA to OK (as every alarm does when deployed)
+	// is not worth an email.
+	Publish bool
+	// Subject and Email are the email; SMS the text message.
+	Subject, Email, SMS string
+	// Pager is the PagerDuty event without its routing key; nil when the
+	// pager is not told (INSUFFICIENT_DATA).
+	Pager *PagerEvent
+}
+
+// Render renders an incident for every channel and decides who is told:
+//
+//	ALARM                    -> topic (email; SMS if critical), pager trigger
+//	OK after ALARM           -> topic (email; SMS if critical), pager resolve
+//	OK after anything else   -> pager resolve only (harmless if nothing is open)
+//	INSUFFICIENT_DATA        -> topic with severity "info" (email only); no page
+func Render(inc *Incident, d Details, l Links, now time.Time) Rendered {
+	r := Rendered{
+		Publish: Publishes(inc),
+		SMS:     RenderSMS(inc, d),
+		Pager:   RenderPager(inc, d, l),
+	}
+	r.Subject, r.Email = RenderEmail(inc, d, l, now)
+	return r
+}
+
+// Publishes says whether the notify topic gets a message for inc: not for
+// an OK that ends anything but an ALARM.
+func Publishes(inc *Incident) bool {
+	return !(inc.State == StateOK && inc.Previous != StateAlarm && inc.Previous != "")
+}
+
+// stateWord is the first word of a subject or SMS.
+func stateWord(inc *Incident) string {
+	switch inc.State {
+	case StateInsufficient:
+		return "NO DATA"
+	case StateOK:
+		return "OK"
+	}
+	if inc.Kind == metrics.KindForeign {
+		return "ALARM"
+	}
+	return strings.ToUpper(string(inc.Kind))
+}
+
+// RenderEmail renders the email's subject (ASCII, at most MaxSubject
+// characters, starting with the state and the area) and plain-text body.
+func RenderEmail(inc *Incident, d Details, l Links, now time.Time) (subject, body string) {
+	word := string(inc.State)
+	subject = word + " " + inc.Subject() + ": " + Headline(inc, d)
+	if inc.Kind != metrics.KindForeign {
+		subject += " [" + inc.App + "]"
+	}
+	subject = truncateRunes(asciiLine(subject), MaxSubject)
+
+	var b strings.Builder
+	b.WriteString(lead(inc))
+	b.WriteString("\n\n")
+	if inc.Kind != metrics.KindForeign && d.Available && inc.State != StateInsufficient {
+		b.WriteString(sentence(Situation(inc, d)))
+		b.WriteString("\n\n")
+	}
+	field := func(name, value string) {
+		if value != "" {
+			fmt.Fprintf(&b, "%-11s%s\n", name+":", value)
+		}
+	}
+	state := string(inc.State)
+	if inc.Previous != "" {
+		state += " (was " + string(inc.Previous) + ")"
+	}
+	field("State", state+" since "+since(inc.Since, now))
+	field("Severity", string(inc.Severity))
+	field("Rule", ruleText(inc))
+	field("Threshold", thresholdText(inc))
+	field("Alarm", inc.AlarmName)
+	field("Reason", truncateRunes(oneLine(inc.Reason), maxReason))
+	if inc.Kind != metrics.KindForeign {
+		b.WriteString("\n")
+		switch {
+		case !d.Available:
+			b.WriteString("Per-location details are unavailable: the metrics could not be read from\nCloudWatch in time. The dashboard has them.\n")
+		case inc.Kind == metrics.KindSilent:
+			heartbeatTable(&b, d)
+		default:
+			statusTable(&b, inc, d)
+		}
+	}
+	b.WriteString("\n")
+	link := func(name, href string) {
+		if href != "" {
+			fmt.Fprintf(&b, "%-11s%s\n", name+":", href)
+		}
+	}
+	link("Runbook", l.Runbook)
+	link("Dashboard", l.Dashboard)
+	link("Alarm", l.Alarm)
+	if len(l.Logs) > 0 {
+		b.WriteString("Probe logs (CloudWatch Logs Insights, per location):\n")
+		for _, g := range l.Logs {
+			fmt.Fprintf(&b, "  %s: %s\n", g.Text, g.Href)
+		}
+	}
+	b.WriteString("\n-- \nLookout synthetic monitoring")
+	if inc.Kind != metrics.KindForeign {
+		b.WriteString(" of " + inc.App)
+	}
+	b.WriteString(".\n")
+	return subject, b.String()
+}
+
+// lead is the email's first paragraph.
+func lead(inc *Incident) string {
+	who := inc.Subject() + " (" + inc.App + ")"
+	switch {
+	case inc.Kind == metrics.KindForeign:
+		return fmt.Sprintf("CloudWatch alarm %q is in %s (was %s).\n"+
+			"Lookout did not create this alarm; it is here because its actions publish\n"+
+			"to Lookout's alarm topic.", inc.AlarmName, inc.State, orUnknown(inc.Previous))
+	case inc.State == StateInsufficient:
+		return fmt.Sprintf("The %s alarm of %s lacks data:\nCloudWatch cannot tell whether it is %s. "+
+			"Lookout's alarms treat missing data\nas a verdict, so this usually means the alarm was just created or changed.\n"+
+			"No page is sent.", inc.Kind, who, inc.Kind)
+	case inc.Kind == metrics.KindSilent && inc.State == StateOK:
+		return who + " is reporting again: its heartbeat is back."
+	case inc.Kind == metrics.KindSilent:
+		return who + " has gone SILENT: no heartbeat from its probes.\n" +
+			"Its probes are not running or cannot publish to the home region. While it is\n" +
+			"silent it cannot vote, so fewer locations remain to reach the quorum."
+	case inc.State == StateOK:
+		return fmt.Sprintf("%s has RECOVERED: its %s alarm is OK again.", who, inc.Kind)
+	}
+	return fmt.Sprintf("%s is %s.", who, strings.ToUpper(string(inc.Kind)))
+}
+
+func statusTable(b *strings.Builder, inc *Incident, d Details) {
+	w := labelWidth(d)
+	bad := "Failing"
+	if inc.Kind == metrics.KindSlow {
+		bad = "Slow"
+	}
+	fmt.Fprintf(b, "%-*s%-14s%-10s%s minutes\n", w, "Location", "Latest round", "Latency", bad)
+	window := int(d.To.Sub(d.From).Minutes())
+	for _, l := range d.Locations {
+		lat := "-"
+		if l.HasLatency {
+			lat = formatLatency(l.Latency)
+		}
+		status := string(l.Status)
+		if l.Status == StatusFailing || l.Status == StatusSlow || l.Status == StatusSilent {
+			status = strings.ToUpper(status)
+		}
+		fmt.Fprintf(b, "%-*s%-14s%-10s%d of %d\n", w, l.Label, status, lat, l.BadMinutes, window)
+	}
+	fmt.Fprintf(b, "Read from CloudWatch for %s to %s.\n", clock(d.From), clock(d.To))
+}
+
+func heartbeatTable(b *strings.Builder, d Details) {
+	w := labelWidth(d)
+	fmt.Fprintf(b, "%-*s%-12s%s\n", w, "Location", "Status", "Last heartbeat")
+	for _, l := range d.Locations {
+		status, last := "reporting", "none in window"
+		switch l.Status {
+		case StatusSilent:
+			status = "SILENT"
+		case StatusAbstained:
+			status = "abstained"
+		}
+		if !l.LastHeartbeat.IsZero() {
+			last = clock(l.LastHeartbeat)
+		}
+		fmt.Fprintf(b, "%-*s%-12s%s\n", w, l.Label, status, last)
+	}
+	fmt.Fprintf(b, "Read from CloudWatch for %s to %s.\n", clock(d.From), clock(d.To))
+}
+
+func labelWidth(d Details) int {
+	w := len("Location")
+	for _, l := range d.Locations {
+		w = max(w, len([]rune(l.Label)))
+	}
+	return w + 3
+}
+
+// since writes "2026-11-24 14:02:10 UTC (3 min ago)".
+func since(t, now time.Time) string {
+	s := t.UTC().Format("2006-01-02 15:04:05 MST")
+	ago := now.Sub(t)
+	switch {
+	case ago < 0:
+		return s
+	case ago < time.Minute:
+		return s + " (just now)"
+	case ago < 2*time.Hour:
+		return fmt.Sprintf("%s (%d min ago)", s, int(ago.Minutes()))
+	}
+	return fmt.Sprintf("%s (%d h ago)", s, int(ago.Hours()))
+}
+
+// RenderSMS renders the text message: GSM-7 basic characters only, at most
+// MaxSMS characters, e.g. "DOWN Sign-in (taskboard): London, Mumbai 2/4 since 14:02Z".
+func RenderSMS(inc *Incident, d Details) string {
+	var s string
+	who := inc.Subject() + " (" + inc.App + ")"
+	switch {
+	case inc.Kind == metrics.KindForeign:
+		s = string(inc.State) + " " + inc.AlarmName
+		if inc.State == StateAlarm {
+			s += ": " + oneLine(inc.Reason)
+		} else {
+			s += " " + clock(inc.Since)
+		}
+	case inc.State == StateInsufficient:
+		s = fmt.Sprintf("NO DATA %s %s alarm since %s", who, inc.Kind, clock(inc.Since))
+	case inc.State == StateOK && inc.Kind == metrics.KindSilent:
+		s = fmt.Sprintf("OK %s reporting again %s", who, clock(inc.Since))
+	case inc.State == StateOK:
+		s = fmt.Sprintf("OK %s recovered %s", who, clock(inc.Since))
+	case !d.Available:
+		s = fmt.Sprintf("%s %s since %s, details n/a", stateWord(inc), who, clock(inc.Since))
+	case inc.Kind == metrics.KindSilent:
+		s = fmt.Sprintf("SILENT %s: %s", who, silentSince(inc, d))
+	default:
+		s = fmt.Sprintf("%s %s", stateWord(inc), who)
+		if c := culprits(inc, d); len(c) > 0 {
+			s += fmt.Sprintf(": %s %d/%d", strings.Join(labels(c), ", "), len(c), len(d.Locations))
+		}
+		s += " since " + clock(inc.Since)
+	}
+	return truncateRunes(GSM7(oneLine(s)), MaxSMS)
+}
+
+// PagerEvent is a PagerDuty Events API v2 event. The routing key is added by
+// the PagerDuty channel at send time, so rendered events hold no secret.
+type PagerEvent struct {
+	RoutingKey  string        `json:"routing_key,omitempty"`
+	EventAction PagerAction   `json:"event_action"`
+	DedupKey    string        `json:"dedup_key"`
+	Payload     *PagerPayload `json:"payload,omitempty"`
+	Client      string        `json:"client,omitempty"`
+	ClientURL   string        `json:"client_url,omitempty"`
+	Links       []PagerLink   `json:"links,omitempty"`
+}
+
+// PagerPayload is the "payload" of a trigger event.
+type PagerPayload struct {
+	Summary       string       `json:"summary"`
+	Source        string       `json:"source"`
+	Severity      string       `json:"severity"`
+	Timestamp     string       `json:"timestamp,omitempty"`
+	Component     string       `json:"component,omitempty"`
+	Group         string       `json:"group,omitempty"`
+	Class         string       `json:"class,omitempty"`
+	CustomDetails PagerDetails `json:"custom_details"`
+}
+
+// PagerDetails are the trigger's custom_details.
+type PagerDetails struct {
+	Situation string `json:"situation"`
+	Alarm     string `json:"alarm"`
+	State     string `json:"state"`
+	Previous  string `json:"previous_state,omitempty"`
+	Since     string `json:"since"`
+	Rule      string `json:"rule,omitempty"`
+	Threshold string `json:"threshold,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	// Locations maps a location to its latest status, e.g. "failing" or "ok, 420 ms".
+	Locations map[string]string `json:"locations,omitempty"`
+	// DetailsUnavailable is set when the per-location figures could not be read.
+	DetailsUnavailable bool `json:"details_unavailable,omitempty"`
+}
+
+// JSON encodes the event as PagerDuty receives it (no HTML escaping, so
+// "->" and ">=" stay readable in the incident).
+func (e *PagerEvent) JSON(indent string) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", indent)
+	if err := enc.Encode(e); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// PagerLink is one entry of an event's links.
+type PagerLink struct {
+	Href string `json:"href"`
+	Text string `json:"text"`
+}
+
+// pagerSeverity maps a notification severity to PagerDuty's words.
+func pagerSeverity(s check.Severity) string {
+	switch s {
+	case check.Critical:
+		return "critical"
+	case SeverityInfo:
+		return "info"
+	}
+	return "warning"
+}
+
+// RenderPager renders the PagerDuty event: trigger on ALARM, resolve on OK,
+// nothing (nil) on INSUFFICIENT_DATA. Trigger and resolve share the dedup key.
+func RenderPager(inc *Incident, d Details, l Links) *PagerEvent {
+	switch inc.State {
+	case StateOK:
+		return &PagerEvent{EventAction: PagerResolve, DedupKey: inc.DedupKey()}
+	case StateAlarm:
+	default:
+		return nil
+	}
+	summary := fmt.Sprintf("CloudWatch alarm %s is %s: %s", inc.AlarmName, inc.State, oneLine(inc.Reason))
+	source := "cloudwatch"
+	if inc.Region != "" {
+		source += ":" + inc.Region
+	}
+	if inc.Kind != metrics.KindForeign {
+		summary = inc.Subject() + " (" + inc.App + ") " + Situation(inc, d)
+		source = "lookout/" + inc.App
+	}
+	if !d.Available && inc.Kind != metrics.KindForeign {
+		summary += " (per-location details unavailable)"
+	}
+	ev := &PagerEvent{
+		EventAction: PagerTrigger,
+		DedupKey:    inc.DedupKey(),
+		Client:      "Lookout",
+		ClientURL:   l.Dashboard,
+		Payload: &PagerPayload{
+			Summary:   truncateRunes(summary, maxSummary),
+			Source:    source,
+			Severity:  pagerSeverity(inc.NotifySeverity()),
+			Timestamp: inc.Since.UTC().Format(time.RFC3339),
+			Component: inc.Subject(),
+			Group:     inc.App,
+			Class:     string(inc.Kind),
+			CustomDetails: PagerDetails{
+				Situation:          Situation(inc, d),
+				Alarm:              inc.AlarmName,
+				State:              string(inc.State),
+				Previous:           string(inc.Previous),
+				Since:              inc.Since.UTC().Format(time.RFC3339),
+				Rule:               ruleText(inc),
+				Threshold:          thresholdText(inc),
+				Reason:             truncateRunes(oneLine(inc.Reason), maxReason),
+				DetailsUnavailable: !d.Available && inc.Kind != metrics.KindForeign,
+			},
+		},
+	}
+	if d.Available {
+		locs := map[string]string{}
+		for _, x := range d.Locations {
+			v := string(x.Status)
+			if x.HasLatency && inc.Kind != metrics.KindSilent {
+				v += ", " + formatLatency(x.Latency)
+			}
+			if inc.Kind == metrics.KindSilent && !x.LastHeartbeat.IsZero() {
+				v += ", last heartbeat " + clock(x.LastHeartbeat)
+			}
+			locs[x.Label] = v
+		}
+		ev.Payload.CustomDetails.Locations = locs
+	}
+	add := func(text, href string) {
+		if href != "" {
+			ev.Links = append(ev.Links, PagerLink{Href: href, Text: text})
+		}
+	}
+	add("Runbook", l.Runbook)
+	add("Dashboard", l.Dashboard)
+	add("Alarm", l.Alarm)
+	for _, g := range l.Logs {
+		add("Probe logs: "+g.Text, g.Href)
+	}
+	return ev
+}
+
+// asciiLine makes s a single line of printable ASCII (SNS email subjects
+// allow nothing else).
+func asciiLine(s string) string {
+	var b strings.Builder
+	for _, r := range oneLine(s) {
+		switch f := gsm7Fallback[r]; {
+		case r >= ' ' && r <= '~':
+			b.WriteRune(r)
+		case f != "" && f[0] >= ' ' && f[0] <= '~':
+			b.WriteString(f)
+		default:
+			b.WriteByte('?')
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// oneLine folds whitespace runs (newlines included) into single spaces.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+}
+
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	r[0] = unicode.ToUpper(r[0])
+	return string(r) + "."
+}
+
+func orUnknown(s State) string {
+	if s == "" {
+		return "unknown"
+	}
+	return string(s)
+}
