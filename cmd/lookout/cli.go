@@ -24,6 +24,8 @@ Usage:
                                                     probe every area once from this machine
   lookout cost [-f checks.yaml] [--rate 1m]         estimate the monthly AWS bill, line by line
   lookout schema                                    print the checks file's JSON Schema
+  lookout deploy-params [-f checks.yaml] [--location REGION] [--format sam|json|plan]
+                                                    print the sam deploy parameters derived from the file
 
 Run "lookout COMMAND -h" for a command's flags.
 `
@@ -45,6 +47,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdSchema(rest, stdout, stderr)
 	case "cost":
 		return cmdCost(rest, stdout, stderr)
+	case "deploy-params":
+		return cmdDeployParams(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, commandsHelp)
 		return exitOK

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/deploy"
+)
+
+// cmdDeployParams prints what `sam deploy` is given, derived from the checks
+// file (shared/deploy): the parameter overrides of one location's stack, or the
+// deploy plan (config-env and region of every stack, home first).
+func cmdDeployParams(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("deploy-params", stderr)
+	file := fs.String("f", defaultFile, "checks file")
+	location := fs.String("location", "", "region of the stack (default: the home region)")
+	format := fs.String("format", "sam", "sam (for --parameter-overrides), json (CloudFormation parameter list) or plan (config-env and region per stack)")
+	email := fs.String("alert-email", "", "address for email notifications (optional; left out when empty)")
+	phone := fs.String("alert-phone", "", "E.164 number for critical SMS (optional; left out when empty)")
+	pager := fs.String("pager-key-param", "", "SSM parameter holding the PagerDuty routing key (optional; left out when empty)")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	cfg, err := check.Load(*file)
+	if err != nil {
+		var errs check.Errors
+		if errors.As(err, &errs) {
+			fmt.Fprintln(stderr, err)
+			return exitFailed
+		}
+		fmt.Fprintf(stderr, "lookout: %v\n", err)
+		return exitUsage
+	}
+	if *format == "plan" {
+		stacks, err := deploy.Plan(cfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "lookout: %s: %v\n", *file, err)
+			return exitFailed
+		}
+		fmt.Fprint(stdout, deploy.FormatPlan(stacks))
+		return exitOK
+	}
+	p, err := deploy.Params(cfg, *location)
+	if err != nil {
+		fmt.Fprintf(stderr, "lookout: %s: %v\n", *file, err)
+		return exitFailed
+	}
+	p.AlertEmail, p.AlertPhone, p.PagerRoutingKeyParam = *email, *phone, *pager
+	switch *format {
+	case "sam":
+		s, err := p.SAM()
+		if err != nil {
+			fmt.Fprintf(stderr, "lookout: %v\n", err)
+			return exitUsage
+		}
+		fmt.Fprintln(stdout, s)
+	case "json":
+		b, err := p.JSON()
+		if err != nil {
+			fmt.Fprintf(stderr, "lookout: %v\n", err)
+			return exitUsage
+		}
+		stdout.Write(b)
+	default:
+		fmt.Fprintf(stderr, "lookout deploy-params: unknown format %q (sam, json or plan)\n", *format)
+		return exitUsage
+	}
+	return exitOK
+}

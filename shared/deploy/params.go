@@ -1,0 +1,240 @@
+// Package deploy derives what `sam deploy` is given from a checks file, so that
+// nothing is typed twice: the parameters of template.yaml for each location's
+// stack, the order the stacks are deployed in and the samconfig.toml
+// environment of each. It knows the template's parameter names and nothing of
+// how areas are probed or how alarms are evaluated (that is shared/metrics).
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/metrics"
+)
+
+// ScheduleRate is how often every location runs a round. A faster mode probes
+// several rounds inside one invocation; the schedule stays at one a minute.
+const ScheduleRate = "rate(1 minute)"
+
+// Patterns of the optional parameters. template.yaml holds the same expressions
+// as AllowedPattern (a test compares them), so a bad value fails here, before
+// CloudFormation sees it.
+var (
+	// EmailPattern accepts an address or nothing (no email subscription).
+	EmailPattern = regexp.MustCompile(`^([^\s@"\\]+@[^\s@"\\]+\.[^\s@"\\]+)?$`)
+	// PhonePattern accepts an E.164 number or nothing (no SMS subscription).
+	PhonePattern = regexp.MustCompile(`^(\+[1-9][0-9]{6,14})?$`)
+	// SSMNamePattern accepts an SSM parameter name starting with / or nothing.
+	SSMNamePattern = regexp.MustCompile(`^(/[A-Za-z0-9_.\-/]+)?$`)
+)
+
+// Parameters are the template parameters of one location's stack.
+type Parameters struct {
+	AppName    string
+	HomeRegion string
+	// LocationRegion is the stack's region. It is not a template parameter (the
+	// stack knows its AWS::Region); it chooses LocationLabel.
+	LocationRegion string
+	LocationLabel  string
+	// LocationLabels are every location's label in metrics.LocationRegions
+	// order (home first): one Silent alarm each.
+	LocationLabels []string
+	// AreaIDs are every area's id, in the checks file's order: one Down and
+	// one Slow alarm each.
+	AreaIDs     []string
+	Quorum      int
+	DownM       int
+	DownN       int
+	SlowM       int
+	SlowN       int
+	SilentAfter int
+	// ScheduleRate is the EventBridge Scheduler rate expression of the rounds.
+	ScheduleRate string
+
+	// Given by the person deploying, not by the checks file; left out of the
+	// overrides when empty, so `sam deploy` keeps the stack's previous value.
+	AlertEmail           string
+	AlertPhone           string
+	PagerRoutingKeyParam string
+}
+
+// Params derives the parameters of the stack in region (the home region when
+// empty) from a loaded checks file.
+func Params(cfg *check.Config, region string) (Parameters, error) {
+	if region == "" {
+		region = cfg.HomeRegion
+	}
+	plan, err := Plan(cfg)
+	if err != nil {
+		return Parameters{}, err
+	}
+	label, ok := cfg.Locations[region]
+	if !ok {
+		return Parameters{}, fmt.Errorf("%s is not one of the checks file's locations (%s)", region, strings.Join(metrics.LocationRegions(cfg), ", "))
+	}
+	if err := checkSecretPaths(cfg); err != nil {
+		return Parameters{}, err
+	}
+	p := Parameters{
+		AppName:        cfg.App,
+		HomeRegion:     cfg.HomeRegion,
+		LocationRegion: region,
+		LocationLabel:  label,
+		Quorum:         cfg.Alerting.Quorum,
+		DownM:          cfg.Alerting.Down.M,
+		DownN:          cfg.Alerting.Down.N,
+		SlowM:          cfg.Alerting.Slow.M,
+		SlowN:          cfg.Alerting.Slow.N,
+		SilentAfter:    cfg.Alerting.SilentAfter,
+		ScheduleRate:   ScheduleRate,
+	}
+	for _, s := range plan {
+		p.LocationLabels = append(p.LocationLabels, s.Label)
+	}
+	for _, a := range cfg.Areas {
+		p.AreaIDs = append(p.AreaIDs, a.ID)
+	}
+	return p, nil
+}
+
+// Validate checks the values a person gives (email, phone, pager key parameter).
+func (p Parameters) Validate() error {
+	var errs []error
+	if !EmailPattern.MatchString(p.AlertEmail) {
+		errs = append(errs, fmt.Errorf("alert email %q is not an email address", p.AlertEmail))
+	}
+	if !PhonePattern.MatchString(p.AlertPhone) {
+		errs = append(errs, fmt.Errorf("alert phone %q is not an E.164 number (+ then country code and number, e.g. +447700900123)", p.AlertPhone))
+	}
+	if !SSMNamePattern.MatchString(p.PagerRoutingKeyParam) {
+		errs = append(errs, fmt.Errorf("pager routing key parameter %q is not an SSM parameter name starting with /", p.PagerRoutingKeyParam))
+	}
+	return errors.Join(errs...)
+}
+
+// Stack is one location's stack: its samconfig.toml environment and region.
+type Stack struct {
+	ConfigEnv string // samconfig.toml config-env, e.g. new-york
+	Region    string
+	Label     string
+	Home      bool
+}
+
+// Plan lists the stacks in deploy order: the home region first (it creates the
+// alarms, topics and dashboard every location reports to), then the others in
+// metrics.LocationRegions order.
+func Plan(cfg *check.Config) ([]Stack, error) {
+	if _, ok := cfg.Locations[cfg.HomeRegion]; !ok {
+		return nil, fmt.Errorf("home region %s is not one of the locations: its stack holds the alarms, so it must be a location too", cfg.HomeRegion)
+	}
+	var (
+		out   []Stack
+		errs  []error
+		envs  = map[string]string{}
+		lgids = map[string]string{}
+	)
+	for _, region := range metrics.LocationRegions(cfg) {
+		label := cfg.Locations[region]
+		env := ConfigEnv(label)
+		if other, dup := envs[env]; dup {
+			errs = append(errs, fmt.Errorf("locations %s and %s both make the config-env %q: give them labels that differ in letters or digits", other, region, env))
+		}
+		envs[env] = region
+		// Fn::ForEach's &{Location} keeps only letters and digits of the label
+		// for the Silent alarm's logical id; two labels must not collide there.
+		id := logicalID(label)
+		if other, dup := lgids[id]; dup {
+			errs = append(errs, fmt.Errorf("locations %s and %s have labels that differ only in punctuation or case (%q)", other, region, id))
+		}
+		lgids[id] = region
+		out = append(out, Stack{ConfigEnv: env, Region: region, Label: label, Home: region == cfg.HomeRegion})
+	}
+	return out, errors.Join(errs...)
+}
+
+// ConfigEnv names a location's samconfig.toml environment after its label:
+// lower case, runs of anything but letters and digits become one hyphen
+// ("New York" -> "new-york").
+func ConfigEnv(label string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, r := range strings.ToLower(label) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			hyphen = false
+			b.WriteRune(r)
+			continue
+		}
+		hyphen = true
+	}
+	return b.String()
+}
+
+// logicalID is what CloudFormation's &{Identifier} makes of a value, lower-cased
+// so that ids differing only in case are caught too.
+func logicalID(label string) string {
+	return strings.ToLower(strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, label))
+}
+
+// SecretsPath is the path under which the probe may read SSM parameters
+// (/<path>/...) and Secrets Manager secrets (<path>/...): template.yaml grants
+// ProbeFunction exactly this when its SecretsPath parameter is empty.
+func SecretsPath(app string) string { return "lookout/" + app }
+
+// ProbeLogGroup is the probe's log group, the same name in every region.
+func ProbeLogGroup(app string) string { return "/lookout/" + app + "/probe" }
+
+// DashboardName is the home region's CloudWatch dashboard.
+func DashboardName(app string) string { return "lookout-" + app }
+
+var errRecordOnly = errors.New("recorded, not resolved")
+
+// checkSecretPaths refuses references the probe would not be allowed to read:
+// a round that cannot resolve its secrets fails from every location at once.
+func checkSecretPaths(cfg *check.Config) error {
+	// ResolveSecrets visits every field that may hold a reference; a resolver
+	// that fails leaves each reference as written, so the config is unchanged.
+	var refs []check.Ref
+	record := check.ResolverFunc(func(_ context.Context, r check.Ref) (string, error) {
+		refs = append(refs, r)
+		return "", errRecordOnly
+	})
+	_ = cfg.ResolveSecrets(context.Background(), check.Resolvers{check.RefSSM: record, check.RefSecret: record})
+
+	path := SecretsPath(cfg.App)
+	var bad []string
+	for _, r := range refs {
+		ok := true
+		switch r.Kind {
+		case check.RefSSM:
+			ok = strings.HasPrefix(r.Arg, "/"+path+"/")
+		case check.RefSecret:
+			id, _, _ := strings.Cut(r.Arg, "#")
+			if strings.HasPrefix(id, "arn:") {
+				ok = strings.Contains(id, ":secret:"+path+"/")
+			} else {
+				ok = strings.HasPrefix(id, path+"/")
+			}
+		}
+		if !ok && !slices.Contains(bad, r.String()) {
+			bad = append(bad, r.String())
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("the probe may read only SSM parameters under /%s/ and secrets under %s/; move %s there",
+			path, path, strings.Join(bad, ", "))
+	}
+	return nil
+}

@@ -1,0 +1,756 @@
+package deploy
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/metrics"
+)
+
+// The tests below read template.yaml as CloudFormation deploys it: expanded by
+// cfn-lint's AWS::LanguageExtensions and SAM transforms, with the parameters
+// `lookout deploy-params` derives from the example checks.yaml, then evaluated
+// for the home region and for another location.
+
+// probeResources are the logical ids every location's stack creates; every
+// other resource belongs to the home region only.
+var probeResources = []string{
+	"ProbeFunction",
+	"ProbeFunctionEventInvokeConfig",
+	"ProbeFunctionRound",     // the EventBridge Scheduler schedule (SAM ScheduleV2 event "Round")
+	"ProbeFunctionRoundRole", // the schedule's role: lambda:InvokeFunction on ProbeFunction
+	"ProbeLogGroup",
+	"ProbeRole",
+}
+
+func TestTemplateLintsClean(t *testing.T) {
+	cfnLint := needTool(t, "cfn-lint")
+	cmd := exec.Command(cfnLint, "template.yaml")
+	cmd.Dir = repoRoot
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("cfn-lint template.yaml: %v\n%s", err, out)
+	}
+}
+
+// Every Down, Slow and Silent alarm in the template is the one metrics.Alarms
+// derives from the checks file, field by field, and there are no others.
+func TestTemplateAlarmsAreTheSchemasAlarms(t *testing.T) {
+	doc, params := expandExample(t)
+	cfg := loadExample(t)
+	home := &cfnEval{t: t, tpl: doc, params: params, region: cfg.HomeRegion}
+
+	got := map[string]map[string]any{}
+	for _, id := range sortedNames(doc.section("Resources")) {
+		r := doc.resource(id)
+		if r["Type"] != "AWS::CloudWatch::Alarm" {
+			continue
+		}
+		p := home.value(props(r)).(map[string]any)
+		name, _ := p["AlarmName"].(string)
+		if _, ours := metrics.ParseAlarmName(name); !ours {
+			continue // the notifier's own alarms, tested below
+		}
+		if r["Condition"] != "IsHome" {
+			t.Errorf("%s (%s): Condition %v, want IsHome", id, name, r["Condition"])
+		}
+		if _, dup := got[name]; dup {
+			t.Errorf("alarm %s declared twice", name)
+		}
+		got[name] = p
+	}
+
+	specs := metrics.Alarms(cfg)
+	if len(got) != len(specs) {
+		t.Errorf("template has %d Down/Slow/Silent alarms, the checks file implies %d", len(got), len(specs))
+	}
+	for _, s := range specs {
+		name := s.Name.String()
+		p, ok := got[name]
+		if !ok {
+			t.Errorf("no alarm %s in the template", name)
+			continue
+		}
+		var dims []metrics.Dimension
+		for _, d := range p["Dimensions"].([]any) {
+			d := d.(map[string]any)
+			dims = append(dims, metrics.Dimension{Name: d["Name"].(string), Value: d["Value"].(string)})
+		}
+		checks := []struct {
+			field     string
+			got, want any
+		}{
+			{"Namespace", p["Namespace"], s.Namespace},
+			{"MetricName", p["MetricName"], s.Metric},
+			{"Dimensions", dims, s.Dimensions},
+			{"Statistic", p["Statistic"], s.Statistic},
+			{"Period", num(t, p["Period"]), float64(s.Period)},
+			{"EvaluationPeriods", num(t, p["EvaluationPeriods"]), float64(s.EvaluationPeriods)},
+			{"DatapointsToAlarm", num(t, p["DatapointsToAlarm"]), float64(s.DatapointsToAlarm)},
+			{"Threshold", num(t, p["Threshold"]), s.Threshold},
+			{"ComparisonOperator", p["ComparisonOperator"], s.Comparison},
+			{"TreatMissingData", p["TreatMissingData"], s.TreatMissingData},
+			{"AlarmActions", stringsOf(p["AlarmActions"]), []string{"<AlarmTopic>"}},
+			{"OKActions", stringsOf(p["OKActions"]), []string{"<AlarmTopic>"}},
+		}
+		for _, c := range checks {
+			if gj, wj := mustJSON(t, c.got), mustJSON(t, c.want); gj != wj {
+				t.Errorf("%s: %s = %s, want %s", name, c.field, gj, wj)
+			}
+		}
+	}
+}
+
+// Silent alarms exist for all four locations, and the Location dimension is
+// the label as the checks file writes it (spaces and all), which is what the
+// probe publishes.
+func TestTemplateHasASilentAlarmPerLocationLabel(t *testing.T) {
+	doc, params := expandExample(t)
+	cfg := loadExample(t)
+	home := &cfnEval{t: t, tpl: doc, params: params, region: cfg.HomeRegion}
+	labels := map[string]string{}
+	for _, id := range sortedNames(doc.section("Resources")) {
+		r := doc.resource(id)
+		if r["Type"] != "AWS::CloudWatch::Alarm" {
+			continue
+		}
+		p := home.value(props(r)).(map[string]any)
+		if n, ok := metrics.ParseAlarmName(p["AlarmName"].(string)); ok && n.Kind == metrics.KindSilent {
+			dim := p["Dimensions"].([]any)[0].(map[string]any)
+			labels[dim["Value"].(string)] = n.Subject
+		}
+	}
+	if len(cfg.Locations) != 4 {
+		t.Fatalf("the example checks file has %d locations, want 4", len(cfg.Locations))
+	}
+	for region, label := range cfg.Locations {
+		subject, ok := labels[label]
+		if !ok {
+			t.Errorf("no Silent alarm with Location=%q (%s)", label, region)
+		} else if subject != label {
+			t.Errorf("Silent alarm for %q is named after %q", label, subject)
+		}
+	}
+}
+
+func TestTemplateScheduleRunsEveryMinuteWithoutRetries(t *testing.T) {
+	doc, params := expandExample(t)
+	e := &cfnEval{t: t, tpl: doc, params: params, region: "eu-west-2"}
+
+	var schedules []string
+	for _, id := range sortedNames(doc.section("Resources")) {
+		if doc.resource(id)["Type"] == "AWS::Scheduler::Schedule" {
+			schedules = append(schedules, id)
+		}
+	}
+	if !slices.Equal(schedules, []string{"ProbeFunctionRound"}) {
+		t.Fatalf("schedules = %v, want the one ProbeFunctionRound", schedules)
+	}
+	r := doc.resource("ProbeFunctionRound")
+	if _, home := r["Condition"]; home {
+		t.Errorf("the schedule has a Condition: every location must run rounds")
+	}
+	p := e.value(props(r)).(map[string]any)
+	target := p["Target"].(map[string]any)
+	var input map[string]string
+	if err := json.Unmarshal([]byte(target["Input"].(string)), &input); err != nil {
+		t.Fatalf("Input is not JSON: %v", err)
+	}
+	checks := []struct {
+		field     string
+		got, want any
+	}{
+		{"ScheduleExpression", p["ScheduleExpression"], ScheduleRate},
+		{"FlexibleTimeWindow", p["FlexibleTimeWindow"], map[string]any{"Mode": "OFF"}},
+		{"Target.Arn", target["Arn"], "<ProbeFunction.Arn>"},
+		{"Target.RetryPolicy", target["RetryPolicy"], map[string]any{"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60}},
+		{"Target.Input.time", input["time"], "<aws.scheduler.scheduled-time>"},
+		{"Target.Input.schedule", input["schedule"], "<aws.scheduler.schedule-arn>"},
+		{"Target.Input.execution", input["execution"], "<aws.scheduler.execution-id>"},
+	}
+	for _, c := range checks {
+		if gj, wj := mustJSON(t, c.got), mustJSON(t, c.want); gj != wj {
+			t.Errorf("%s = %s, want %s", c.field, gj, wj)
+		}
+	}
+	if p["Name"] != nil {
+		t.Errorf("the schedule has a fixed Name %v: two apps in one region would collide", p["Name"])
+	}
+
+	// Scheduler invokes asynchronously: Lambda must not retry a stale round either.
+	inv := e.value(props(doc.resource("ProbeFunctionEventInvokeConfig"))).(map[string]any)
+	if num(t, inv["MaximumRetryAttempts"]) != 0 || num(t, inv["MaximumEventAgeInSeconds"]) != 60 {
+		t.Errorf("ProbeFunction async config = %v, want no retries and events dropped after 60 s", inv)
+	}
+}
+
+func TestTemplateProbeFunction(t *testing.T) {
+	doc, params := expandExample(t)
+	e := &cfnEval{t: t, tpl: doc, params: params, region: "ap-south-1"}
+	p := e.value(props(doc.resource("ProbeFunction"))).(map[string]any)
+	env := p["Environment"].(map[string]any)["Variables"].(map[string]any)
+	logs := p["LoggingConfig"].(map[string]any)
+	group := e.value(props(doc.resource("ProbeLogGroup"))).(map[string]any)
+	checks := []struct {
+		field     string
+		got, want any
+	}{
+		{"Runtime", p["Runtime"], "provided.al2023"},
+		{"Architectures", p["Architectures"], []any{"arm64"}},
+		{"Handler", p["Handler"], "bootstrap"},
+		{"LOOKOUT_LOCATION", env["LOOKOUT_LOCATION"], "ap-south-1"},
+		{"LOOKOUT_HOME_REGION", env["LOOKOUT_HOME_REGION"], params["HomeRegion"]},
+		{"LoggingConfig.LogGroup", logs["LogGroup"], "<ProbeLogGroup>"},
+		{"ProbeLogGroup name", group["LogGroupName"], ProbeLogGroup(params["AppName"].(string))},
+		{"Role", p["Role"], "<ProbeRole.Arn>"},
+	}
+	for _, c := range checks {
+		if gj, wj := mustJSON(t, c.got), mustJSON(t, c.want); gj != wj {
+			t.Errorf("%s = %s, want %s", c.field, gj, wj)
+		}
+	}
+	if timeout := num(t, p["Timeout"]); timeout < 30 || timeout >= 60 {
+		t.Errorf("Timeout = %v s: a round runs every minute and must end before the next", timeout)
+	}
+	if group["RetentionInDays"] == nil {
+		t.Error("ProbeLogGroup keeps logs forever: give it a retention")
+	}
+	if md := doc.resource("ProbeFunction")["Metadata"].(map[string]any); md["BuildMethod"] != "makefile" {
+		t.Errorf("BuildMethod = %v, want makefile (root build-ProbeFunction target)", md["BuildMethod"])
+	}
+}
+
+// Outside the home region a stack holds the probe and nothing else; in the
+// home region it holds everything.
+func TestTemplateHomeOnlyResourcesAreBehindIsHome(t *testing.T) {
+	doc, params := expandExample(t)
+	home := &cfnEval{t: t, tpl: doc, params: withParams(params, map[string]any{"AlertEmail": "a@example.com", "AlertPhone": "+14155550100"}), region: params["HomeRegion"].(string)}
+	other := &cfnEval{t: t, tpl: doc, params: home.params, region: "ap-southeast-2"}
+
+	var elsewhere []string
+	for _, id := range sortedNames(doc.section("Resources")) {
+		r := doc.resource(id)
+		if !home.deployed(r) {
+			t.Errorf("%s is not created in the home region", id)
+		}
+		if other.deployed(r) {
+			elsewhere = append(elsewhere, id)
+		}
+		if !slices.Contains(probeResources, id) {
+			c, _ := r["Condition"].(string)
+			if c != "IsHome" && !conditionRequiresIsHome(doc, c) {
+				t.Errorf("%s (%s): Condition %q does not require IsHome", id, r["Type"], c)
+			}
+		}
+	}
+	if !slices.Equal(elsewhere, probeResources) {
+		t.Errorf("resources outside the home region = %v, want %v", elsewhere, probeResources)
+	}
+	for _, name := range sortedNames(doc.section("Outputs")) {
+		if other.deployed(doc.section("Outputs")[name].(map[string]any)) {
+			if name != "ProbeFunctionArn" && name != "ProbeLogGroupName" {
+				t.Errorf("output %s outside the home region", name)
+			}
+		}
+	}
+}
+
+// conditionRequiresIsHome says whether a condition is Fn::And with IsHome in it.
+func conditionRequiresIsHome(doc tpl, name string) bool {
+	c, ok := doc.section("Conditions")[name].(map[string]any)
+	if !ok {
+		return false
+	}
+	and, _ := c["Fn::And"].([]any)
+	for _, x := range and {
+		if x, ok := x.(map[string]any); ok && x["Condition"] == "IsHome" {
+			return true
+		}
+	}
+	return false
+}
+
+func TestTemplateSubscriptionsAndFilterPolicies(t *testing.T) {
+	doc, params := expandExample(t)
+	given := withParams(params, map[string]any{"AlertEmail": "oncall@example.com", "AlertPhone": "+447700900123"})
+	home := &cfnEval{t: t, tpl: doc, params: given, region: params["HomeRegion"].(string)}
+	none := &cfnEval{t: t, tpl: doc, params: params, region: params["HomeRegion"].(string)}
+
+	want := map[string]struct {
+		topic, protocol, endpoint string
+		filter                    any
+	}{
+		"NotifyEmailSubscription":   {"<NotifyTopic>", "email", "oncall@example.com", nil},
+		"NotifySmsSubscription":     {"<NotifyTopic>", "sms", "+447700900123", map[string]any{"severity": []any{string(check.Critical)}}},
+		"FallbackEmailSubscription": {"<FallbackTopic>", "email", "oncall@example.com", nil},
+		"FallbackSmsSubscription":   {"<FallbackTopic>", "sms", "+447700900123", nil},
+		"NotifyFunctionAlarm":       {"<AlarmTopic>", "lambda", "<NotifyFunction.Arn>", nil},
+	}
+	var seen []string
+	for _, id := range sortedNames(doc.section("Resources")) {
+		r := doc.resource(id)
+		if r["Type"] != "AWS::SNS::Subscription" {
+			continue
+		}
+		seen = append(seen, id)
+		w, ok := want[id]
+		if !ok {
+			t.Errorf("unexpected subscription %s", id)
+			continue
+		}
+		p := home.value(props(r)).(map[string]any)
+		if p["TopicArn"] != w.topic || p["Protocol"] != w.protocol || p["Endpoint"] != w.endpoint {
+			t.Errorf("%s = %v %v %v, want %s %s %s", id, p["TopicArn"], p["Protocol"], p["Endpoint"], w.topic, w.protocol, w.endpoint)
+		}
+		if gj, wj := mustJSON(t, p["FilterPolicy"]), mustJSON(t, w.filter); gj != wj {
+			t.Errorf("%s FilterPolicy = %s, want %s", id, gj, wj)
+		}
+		if w.filter != nil && p["FilterPolicyScope"] != "MessageAttributes" {
+			t.Errorf("%s FilterPolicyScope = %v, want MessageAttributes (the notifier sets severity as a message attribute)", id, p["FilterPolicyScope"])
+		}
+		// No address given: no email or SMS subscription at all.
+		if w.protocol == "email" || w.protocol == "sms" {
+			if none.deployed(r) {
+				t.Errorf("%s is created without an address or number", id)
+			}
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("subscriptions = %v", seen)
+	}
+
+	// A failed notification: two retries, then the queue; the queue and the
+	// function's errors alarm to the fallback topic.
+	inv := home.value(props(doc.resource("NotifyFunctionEventInvokeConfig"))).(map[string]any)
+	if num(t, inv["MaximumRetryAttempts"]) != 2 || mustJSON(t, inv["DestinationConfig"]) != mustJSON(t, map[string]any{"OnFailure": map[string]any{"Destination": "<NotifyDeadLetterQueue.Arn>"}}) {
+		t.Errorf("NotifyFunction async config = %s", mustJSON(t, inv))
+	}
+	for id, dim := range map[string]string{"NotifyErrorsAlarm": "<NotifyFunction>", "NotifyUndeliveredAlarm": "<NotifyDeadLetterQueue.QueueName>"} {
+		p := home.value(props(doc.resource(id))).(map[string]any)
+		d := p["Dimensions"].([]any)[0].(map[string]any)
+		if d["Value"] != dim || !slices.Equal(stringsOf(p["AlarmActions"]), []string{"<FallbackTopic>"}) || p["ComparisonOperator"] != "GreaterThanThreshold" || num(t, p["Threshold"]) != 0 {
+			t.Errorf("%s = %s: want > 0 on %s, to FallbackTopic", id, mustJSON(t, p), dim)
+		}
+	}
+
+	env := home.value(props(doc.resource("NotifyFunction"))).(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
+	dash := home.value(props(doc.resource("Dashboard"))).(map[string]any)
+	app := params["AppName"].(string)
+	checks := []struct {
+		field     string
+		got, want any
+	}{
+		{"LOOKOUT_NOTIFY_TOPIC_ARN", env["LOOKOUT_NOTIFY_TOPIC_ARN"], "<NotifyTopic>"},
+		{"LOOKOUT_HOME_REGION", env["LOOKOUT_HOME_REGION"], params["HomeRegion"]},
+		{"LOOKOUT_DASHBOARD_NAME", env["LOOKOUT_DASHBOARD_NAME"], DashboardName(app)},
+		{"DashboardName", dash["DashboardName"], DashboardName(app)},
+		{"LOOKOUT_PROBE_LOG_GROUPS", env["LOOKOUT_PROBE_LOG_GROUPS"], "<ProbeLogGroup>"},
+		{"LOOKOUT_PAGER_ROUTING_KEY_PARAM", env["LOOKOUT_PAGER_ROUTING_KEY_PARAM"], ""},
+	}
+	for _, c := range checks {
+		if gj, wj := mustJSON(t, c.got), mustJSON(t, c.want); gj != wj {
+			t.Errorf("%s = %s, want %s", c.field, gj, wj)
+		}
+	}
+}
+
+// No role may write to "*" except where AWS offers no narrower scope, and then
+// only with a condition; no managed policies (their statements are not here
+// to check).
+func TestTemplateIAMIsScoped(t *testing.T) {
+	doc, params := expandExample(t)
+	for _, pager := range []string{"", "/lookout/taskboard/pager-routing-key"} {
+		home := &cfnEval{t: t, tpl: doc, params: withParams(params, map[string]any{"PagerRoutingKeyParam": pager}), region: params["HomeRegion"].(string)}
+		roles := 0
+		for _, id := range sortedNames(doc.section("Resources")) {
+			r := doc.resource(id)
+			switch r["Type"] {
+			case "AWS::IAM::Role":
+				roles++
+			case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::User", "AWS::IAM::Group":
+				t.Errorf("%s: %s: keep permissions inline in the roles", id, r["Type"])
+				continue
+			default:
+				continue
+			}
+			p := home.value(props(r)).(map[string]any)
+			if p["ManagedPolicyArns"] != nil {
+				t.Errorf("%s has managed policies %v (e.g. AWSLambdaBasicExecutionRole writes logs to *)", id, p["ManagedPolicyArns"])
+			}
+			for _, pol := range p["Policies"].([]any) {
+				for _, st := range pol.(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+					checkStatement(t, id, st.(map[string]any), params["AppName"].(string))
+				}
+			}
+		}
+		if roles != 3 {
+			t.Errorf("%d roles, want 3 (probe, schedule, notifier)", roles)
+		}
+	}
+
+	// The probe reads exactly the path deploy-params checks the references against.
+	e := &cfnEval{t: t, tpl: doc, params: params, region: "eu-west-2"}
+	path := SecretsPath(params["AppName"].(string))
+	resources := map[string]string{}
+	for _, pol := range e.value(props(doc.resource("ProbeRole"))).(map[string]any)["Policies"].([]any) {
+		for _, st := range pol.(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			st := st.(map[string]any)
+			for _, a := range stringsOf(st["Action"]) {
+				resources[a] = strings.Join(stringsOf(st["Resource"]), ",")
+			}
+		}
+	}
+	for action, want := range map[string]string{
+		"ssm:GetParameter":              "arn:aws:ssm:eu-west-2:" + testAccount + ":parameter/" + path + "/*",
+		"secretsmanager:GetSecretValue": "arn:aws:secretsmanager:eu-west-2:" + testAccount + ":secret:" + path + "/*",
+	} {
+		if resources[action] != want {
+			t.Errorf("ProbeRole %s on %q, want %q", action, resources[action], want)
+		}
+	}
+}
+
+// readOnlyOnStar are the actions AWS scopes to no resource, each with the
+// condition it must carry ("" for none: it only reads).
+var readOnlyOnStar = map[string]string{
+	"cloudwatch:PutMetricData": "cloudwatch:namespace", // a write: only into Lookout's namespace
+	"cloudwatch:GetMetricData": "",
+}
+
+func checkStatement(t *testing.T, role string, st map[string]any, app string) {
+	t.Helper()
+	if st["Effect"] != "Allow" {
+		return
+	}
+	actions := stringsOf(st["Action"])
+	for _, a := range actions {
+		if a == "*" || strings.HasSuffix(a, ":*") {
+			t.Errorf("%s: wildcard action %s", role, a)
+		}
+	}
+	if st["NotResource"] != nil || st["NotAction"] != nil {
+		t.Errorf("%s: NotResource/NotAction: %v", role, st)
+	}
+	for _, res := range stringsOf(st["Resource"]) {
+		if res != "*" {
+			if !strings.HasPrefix(res, "<") && !strings.HasPrefix(res, "arn:aws:") {
+				t.Errorf("%s: resource %q is neither an ARN nor a template resource", role, res)
+			}
+			continue
+		}
+		for _, a := range actions {
+			key, ok := readOnlyOnStar[a]
+			if !ok {
+				t.Errorf("%s: %s on Resource \"*\"", role, a)
+				continue
+			}
+			if key == "" {
+				continue
+			}
+			cond, _ := st["Condition"].(map[string]any)
+			eq, _ := cond["StringEquals"].(map[string]any)
+			if eq[key] != metrics.Namespace(app) {
+				t.Errorf("%s: %s on \"*\" without the condition %s = %s (got %v)", role, a, key, metrics.Namespace(app), st["Condition"])
+			}
+		}
+	}
+	if slices.Contains(actions, "kms:Decrypt") {
+		cond, _ := st["Condition"].(map[string]any)
+		eq, _ := cond["StringEquals"].(map[string]any)
+		if eq["kms:ViaService"] == nil {
+			t.Errorf("%s: kms:Decrypt without kms:ViaService", role)
+		}
+	}
+}
+
+// The dashboard finds areas and locations by SEARCH, so it never names one:
+// it needs no edit when the checks file changes.
+func TestTemplateDashboardSearchesEveryAreaAndLocation(t *testing.T) {
+	doc, params := expandExample(t)
+	cfg := loadExample(t)
+	home := &cfnEval{t: t, tpl: doc, params: params, region: cfg.HomeRegion}
+	body := home.value(props(doc.resource("Dashboard"))).(map[string]any)["DashboardBody"].(string)
+	var dash struct {
+		Widgets []struct {
+			Type       string         `json:"type"`
+			Properties map[string]any `json:"properties"`
+		} `json:"widgets"`
+	}
+	if err := json.Unmarshal([]byte(body), &dash); err != nil {
+		t.Fatalf("DashboardBody is not JSON: %v\n%s", err, body)
+	}
+	ns := metrics.Namespace(cfg.App)
+	want := []string{
+		`SEARCH('{` + ns + `,Area,Location} MetricName="` + metrics.Latency + `"', 'Average', 60)`,
+		`SEARCH('{` + ns + `,Area} MetricName="` + metrics.Failed + `"', 'Sum', 60)`,
+		`SEARCH('{` + ns + `,Area} MetricName="` + metrics.Slow + `"', 'Sum', 60)`,
+		`SEARCH('{` + ns + `,Location} MetricName="` + metrics.Heartbeat + `"', 'SampleCount', 60)`,
+	}
+	var expressions []string
+	types := map[string]int{}
+	for _, w := range dash.Widgets {
+		types[w.Type]++
+		if w.Type == "metric" && w.Properties["region"] != cfg.HomeRegion {
+			t.Errorf("widget %v: region %v, want the home region", w.Properties["title"], w.Properties["region"])
+		}
+		ms, _ := w.Properties["metrics"].([]any)
+		for _, m := range ms {
+			for _, x := range m.([]any) {
+				if x, ok := x.(map[string]any); ok && x["expression"] != nil {
+					expressions = append(expressions, x["expression"].(string))
+				}
+			}
+		}
+	}
+	for _, w := range want {
+		if !slices.Contains(expressions, w) {
+			t.Errorf("no widget with %s; expressions: %q", w, expressions)
+		}
+	}
+	if types["alarm"] == 0 || types["metric"] < 5 {
+		t.Errorf("widgets by type = %v, want an alarm status widget and the metric widgets", types)
+	}
+	for _, a := range cfg.Areas {
+		if regexp.MustCompile(`\b` + a.ID + `\b`).MatchString(body) {
+			t.Errorf("the dashboard names area %s: it would need an edit when areas change", a.ID)
+		}
+	}
+	for _, l := range cfg.Locations {
+		if strings.Contains(body, l) {
+			t.Errorf("the dashboard names location %s", l)
+		}
+	}
+}
+
+// templateParameter is a parameter as template.yaml declares it.
+type templateParameter struct {
+	Type           string   `yaml:"Type"`
+	Default        *string  `yaml:"Default"`
+	AllowedPattern string   `yaml:"AllowedPattern"`
+	AllowedValues  []string `yaml:"AllowedValues"`
+	MinValue       *float64 `yaml:"MinValue"`
+	MaxValue       *float64 `yaml:"MaxValue"`
+}
+
+func readTemplateParameters(t *testing.T) map[string]templateParameter {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Parameters map[string]templateParameter `yaml:"Parameters"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("template.yaml: %v", err)
+	}
+	return doc.Parameters
+}
+
+// deploy-params gives every parameter that has no default, only parameters the
+// template declares, and values the template's own constraints accept.
+func TestDeployParamsFitTheTemplateParameters(t *testing.T) {
+	decl := readTemplateParameters(t)
+	cfg := loadExample(t)
+	stacks, err := Plan(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stacks {
+		p, err := Params(cfg, s.Region)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.AlertEmail, p.AlertPhone, p.PagerRoutingKeyParam = "oncall@example.com", "+447700900123", "/lookout/taskboard/pager-routing-key"
+		given := map[string]bool{}
+		for _, o := range p.Overrides() {
+			given[o.Key] = true
+			d, ok := decl[o.Key]
+			if !ok {
+				t.Errorf("deploy-params gives %s, which template.yaml does not declare", o.Key)
+				continue
+			}
+			checkParameterValue(t, o.Key, d, o.Value)
+		}
+		for name, d := range decl {
+			if d.Default == nil && !given[name] {
+				t.Errorf("%s has no default and deploy-params does not give it", name)
+			}
+		}
+	}
+	// The optional values are checked in Go with the template's own patterns.
+	for name, re := range map[string]*regexp.Regexp{"AlertEmail": EmailPattern, "AlertPhone": PhonePattern, "PagerRoutingKeyParam": SSMNamePattern} {
+		if decl[name].AllowedPattern != re.String() {
+			t.Errorf("%s: template AllowedPattern %q, Go pattern %q", name, decl[name].AllowedPattern, re.String())
+		}
+		if decl[name].Default == nil || *decl[name].Default != "" {
+			t.Errorf("%s: want Default \"\" (optional)", name)
+		}
+	}
+}
+
+func checkParameterValue(t *testing.T, name string, d templateParameter, value string) {
+	t.Helper()
+	values := []string{value}
+	if d.Type == "CommaDelimitedList" {
+		values = commaList(value)
+	}
+	for _, v := range values {
+		if d.AllowedPattern != "" && !regexp.MustCompile(d.AllowedPattern).MatchString(v) {
+			t.Errorf("%s = %q does not match the template's AllowedPattern %s", name, v, d.AllowedPattern)
+		}
+		if len(d.AllowedValues) > 0 && !slices.Contains(d.AllowedValues, v) {
+			t.Errorf("%s = %q is not among %v", name, v, d.AllowedValues)
+		}
+		if d.Type == "Number" {
+			n := num(t, v)
+			if d.MinValue != nil && n < *d.MinValue || d.MaxValue != nil && n > *d.MaxValue {
+				t.Errorf("%s = %v outside [%v, %v]", name, n, *d.MinValue, *d.MaxValue)
+			}
+		}
+	}
+}
+
+// samconfig.toml has one config-env per location of the checks file, named
+// and ordered by deploy.Plan, with its region, and types nothing the checks
+// file already says.
+func TestSamconfigAgreesWithChecksAndTemplate(t *testing.T) {
+	python := needTool(t, "python3", "-c", "import tomllib")
+	cmd := exec.Command(python, "-c", "import json, sys, tomllib; json.dump(tomllib.load(open(sys.argv[1], 'rb')), sys.stdout)", "samconfig.toml")
+	cmd.Dir = repoRoot
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("read samconfig.toml: %v", err)
+	}
+	var conf map[string]any
+	if err := json.Unmarshal(out, &conf); err != nil {
+		t.Fatal(err)
+	}
+	if conf["version"] != 0.1 {
+		t.Errorf("version = %v, want 0.1", conf["version"])
+	}
+	cfg := loadExample(t)
+	stacks, err := Plan(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var envs, wantEnvs []string
+	for name := range conf {
+		if name != "version" && name != "default" {
+			envs = append(envs, name)
+		}
+	}
+	for _, s := range stacks {
+		wantEnvs = append(wantEnvs, s.ConfigEnv)
+	}
+	slices.Sort(envs)
+	slices.Sort(wantEnvs)
+	if !slices.Equal(envs, wantEnvs) {
+		t.Fatalf("samconfig.toml config-envs %v, the checks file's locations make %v", envs, wantEnvs)
+	}
+	decl := readTemplateParameters(t)
+	derived := map[string]bool{}
+	p, err := Params(cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range p.Overrides() {
+		if o.Key != "LocationLabel" {
+			derived[o.Key] = true
+		}
+	}
+	for _, s := range stacks {
+		env, _ := conf[s.ConfigEnv].(map[string]any)
+		dp, _ := env["deploy"].(map[string]any)["parameters"].(map[string]any)
+		if dp == nil {
+			t.Errorf("[%s.deploy.parameters] missing", s.ConfigEnv)
+			continue
+		}
+		if dp["region"] != s.Region {
+			t.Errorf("%s: region %v, want %s (%s in the checks file)", s.ConfigEnv, dp["region"], s.Region, s.Label)
+		}
+		if dp["stack_name"] != "lookout-"+s.ConfigEnv {
+			t.Errorf("%s: stack_name %v, want lookout-%s", s.ConfigEnv, dp["stack_name"], s.ConfigEnv)
+		}
+		caps := strings.Fields(dp["capabilities"].(string))
+		for _, c := range []string{"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"} {
+			if !slices.Contains(caps, c) {
+				t.Errorf("%s: capabilities %v lack %s", s.ConfigEnv, caps, c)
+			}
+		}
+		_, values := parseSAMOverrides(dp["parameter_overrides"].(string))
+		if values["LocationLabel"] != s.Label {
+			t.Errorf("%s: LocationLabel %q, the checks file says %q", s.ConfigEnv, values["LocationLabel"], s.Label)
+		}
+		for k, v := range values {
+			if _, ok := decl[k]; !ok {
+				t.Errorf("%s: parameter_overrides gives %s, which template.yaml does not declare", s.ConfigEnv, k)
+			}
+			if derived[k] {
+				t.Errorf("%s: parameter_overrides types %s=%q: it comes from the checks file through deploy-params", s.ConfigEnv, k, v)
+			}
+		}
+	}
+}
+
+// docs/deploy.md lists every resource a stack creates (Fn::ForEach alarms as
+// Down<Area>Alarm, Slow<Area>Alarm and Silent<Location>Alarm).
+func TestDocsListEveryResource(t *testing.T) {
+	doc, _ := expandExample(t)
+	b, err := os.ReadFile(filepath.Join(repoRoot, "docs", "deploy.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	perArea := regexp.MustCompile(`^(Down|Slow|Silent)[A-Za-z0-9]+Alarm$`)
+	for _, id := range sortedNames(doc.section("Resources")) {
+		if m := perArea.FindStringSubmatch(id); m != nil {
+			id = m[1] + "<Area>Alarm"
+			if m[1] == "Silent" {
+				id = "Silent<Location>Alarm"
+			}
+		}
+		if !strings.Contains(text, "`"+id+"`") {
+			t.Errorf("docs/deploy.md does not list `%s`", id)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	// Numbers compare as numbers: 60 and 60.0 and "60" are one value here.
+	var norm func(any) any
+	norm = func(v any) any {
+		switch v := v.(type) {
+		case int:
+			return float64(v)
+		case map[string]any:
+			out := map[string]any{}
+			for k, x := range v {
+				out[k] = norm(x)
+			}
+			return out
+		case []any:
+			out := make([]any, len(v))
+			for i, x := range v {
+				out[i] = norm(x)
+			}
+			return out
+		}
+		return v
+	}
+	b, err := json.Marshal(norm(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
