@@ -13,8 +13,8 @@ include build.mk deploy.mk
 
 all: test
 
-## test: everything CI runs (format, vet, staticcheck, race-enabled tests)
-test: fmt-check vet staticcheck unit
+## test: everything CI runs (format, vet, staticcheck, the template lint, race-enabled tests)
+test: fmt-check vet staticcheck template-lint unit
 
 fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
