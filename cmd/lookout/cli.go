@@ -19,6 +19,7 @@ const (
 	commandsHelp = `Lookout: synthetic monitoring of every functional area of an application.
 
 Usage:
+  lookout demo [--fast] [--json]                    watch the whole chain work offline, on this machine
   lookout validate [-f checks.yaml]                 check the file; list every error with file:line
   lookout run [-f checks.yaml] [--area ID]... [--json] [--location REGION]
                                                     probe every area once from this machine
@@ -45,6 +46,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdRun(ctx, rest, stdout, stderr)
 	case "schema":
 		return cmdSchema(rest, stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, rest, stdout, stderr)
 	case "cost":
 		return cmdCost(rest, stdout, stderr)
 	case "deploy-params":

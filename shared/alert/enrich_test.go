@@ -99,11 +99,11 @@ func TestEnrichDownFromMoto(t *testing.T) {
 			t.Errorf("%s: %+v, want %+v at %v", label, l, want, latest)
 		}
 	}
-	want := "down from Mumbai and London (2 of 4); New York 380 ms, Sydney 420 ms"
+	want := "down from London and Mumbai (2 of 4); New York 380 ms, Sydney 420 ms"
 	if s := Situation(&inc, d); s != want {
 		t.Errorf("situation\n got %q\nwant %q", s, want)
 	}
-	if sms := RenderSMS(&inc, d); !strings.HasPrefix(sms, "DOWN Sign-in (taskboard): Mumbai, London 2/4 since ") {
+	if sms := RenderSMS(&inc, d); !strings.HasPrefix(sms, "DOWN Sign-in (taskboard): London, Mumbai 2/4 since ") {
 		t.Errorf("sms %q", sms)
 	}
 }

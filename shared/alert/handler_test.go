@@ -233,7 +233,7 @@ func TestHandlerWithEverySample(t *testing.T) {
 		smsBody                               string // prefix
 	}
 	wants := map[string]want{
-		"sns-alarm-down.json":                   {"critical", "ALARM", "down", "SignIn", "", true, "trigger", "Down from Mumbai and London (2 of 4); New York 380 ms, Sydney 420 ms.", "DOWN Sign-in (taskboard): Mumbai, London 2/4 since 14:02Z"},
+		"sns-alarm-down.json":                   {"critical", "ALARM", "down", "SignIn", "", true, "trigger", "Down from London and Mumbai (2 of 4); New York 380 ms, Sydney 420 ms.", "DOWN Sign-in (taskboard): London, Mumbai 2/4 since 14:02Z"},
 		"sns-alarm-down-ok.json":                {"critical", "OK", "down", "SignIn", "", true, "resolve", "Sign-in (taskboard) has RECOVERED", "OK Sign-in (taskboard) recovered 14:09Z"},
 		"sns-alarm-down-insufficient-data.json": {"info", "INSUFFICIENT_DATA", "down", "SignIn", "", false, "", "lacks data", "NO DATA Sign-in (taskboard)"},
 		"sns-alarm-slow.json":                   {"warning", "ALARM", "slow", "Search", "", false, "trigger", "Search (taskboard) is SLOW.", "SLOW Search (taskboard)"},

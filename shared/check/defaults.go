@@ -16,6 +16,7 @@ func (c *Config) applyDefaults() {
 		for k, v := range DefaultLocations {
 			c.Locations[k] = v
 		}
+		c.regions = append([]string(nil), defaultRegions...)
 	}
 	d := &c.Defaults
 	if d.Timeout == 0 {
@@ -103,6 +104,24 @@ func (a *Area) AllSteps() []Step {
 		return []Step{*a.Request}
 	}
 	return a.Steps
+}
+
+// Regions lists the locations' regions in the order the file gives them
+// (the default four: New York, London, Mumbai, Sydney). Messages, alarms and
+// the dashboard list locations in this order.
+func (c *Config) Regions() []string {
+	if len(c.regions) == len(c.Locations) {
+		ok := true
+		for _, r := range c.regions {
+			if _, found := c.Locations[r]; !found {
+				ok = false
+			}
+		}
+		if ok {
+			return append([]string(nil), c.regions...)
+		}
+	}
+	return sortedKeys(c.Locations)
 }
 
 // ControlURL returns the control URL for a region ("" when there is none).

@@ -58,6 +58,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	d := &decoder{file: file, lines: map[string]int{}}
 	d.decode(doc, reflect.ValueOf(c).Elem(), "")
 	c.lines = d.lines
+	c.regions = mappingKeys(doc, "locations")
 	if len(d.errs) > 0 {
 		return nil, d.errs.sorted()
 	}
@@ -79,3 +80,28 @@ func syntaxError(file string, err error) *FieldError {
 
 // Line returns the line of a field path such as "areas[2].steps[0].url", or 0.
 func (c *Config) Line(path string) int { return c.lineOf(path) }
+
+// mappingKeys returns the keys of the mapping at root[field], in file order.
+func mappingKeys(root *yaml.Node, field string) []string {
+	if root.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != field {
+			continue
+		}
+		m := root.Content[i+1]
+		if m.Kind == yaml.AliasNode && m.Alias != nil {
+			m = m.Alias
+		}
+		if m.Kind != yaml.MappingNode {
+			return nil
+		}
+		keys := make([]string, 0, len(m.Content)/2)
+		for j := 0; j+1 < len(m.Content); j += 2 {
+			keys = append(keys, m.Content[j].Value)
+		}
+		return keys
+	}
+	return nil
+}

@@ -168,3 +168,25 @@ func TestSizes(t *testing.T) {
 		}
 	}
 }
+
+func TestRegionsKeepTheFilesOrder(t *testing.T) {
+	c, err := check.Parse("c.yaml", []byte("app: a\nhome_region: eu-west-2\nlocations:\n  ap-southeast-2: Sydney\n  eu-west-2: London\n  us-east-1: New York\nareas: [{id: A, request: {url: 'https://a.example.com/'}}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.Regions(), " "); got != "ap-southeast-2 eu-west-2 us-east-1" {
+		t.Errorf("regions %s", got)
+	}
+	d, err := check.Load("testdata/valid-minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(d.Regions(), " "); got != "us-east-1 eu-west-2 ap-south-1 ap-southeast-2" {
+		t.Errorf("default regions %s", got)
+	}
+	// A config made in code, without a file, still lists every location once.
+	e := &check.Config{Locations: map[string]string{"b-x-1": "B", "a-x-1": "A"}}
+	if got := strings.Join(e.Regions(), " "); got != "a-x-1 b-x-1" {
+		t.Errorf("unordered regions %s", got)
+	}
+}

@@ -30,6 +30,8 @@ type Config struct {
 	secrets []string
 	// lines maps a field path to its line in File.
 	lines map[string]int
+	// regions is the order the locations were written in.
+	regions []string
 }
 
 // Control is the probe that tells whether this location's own network works.
@@ -160,6 +162,8 @@ var (
 	DefaultSilentAfter  = 5
 	// DefaultControlTimeout caps the control probe: it must leave time for the round.
 	DefaultControlTimeout = 5 * time.Second
+	// defaultRegions is the order of DefaultLocations: west to east.
+	defaultRegions = []string{"us-east-1", "eu-west-2", "ap-south-1", "ap-southeast-2"}
 	// DefaultLocations are the four places Lookout watches from.
 	DefaultLocations = map[string]string{
 		"us-east-1":      "New York",

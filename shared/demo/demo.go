@@ -30,11 +30,6 @@ type Message struct {
 	Body    string `json:"body"`
 }
 
-// Renderer turns an alarm's state change into the messages people receive.
-type Renderer interface {
-	Render(ctx context.Context, payload []byte, published time.Time) ([]Message, error)
-}
-
 // Options configure a demo run.
 type Options struct {
 	// Config is the checks file whose areas and alerting rule are played.
@@ -47,8 +42,6 @@ type Options struct {
 	Interval time.Duration
 	// Start is the simulated time of the first round (default: now, to the minute).
 	Start time.Time
-	// Renderer renders notifications; nil prints only the alarm changes.
-	Renderer Renderer
 	// View receives every event as it happens.
 	View View
 }
@@ -130,6 +123,10 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 
 	specs := metrics.Alarms(cfg)
 	ev := evaluate.New(specs)
+	notify, err := newNotifier(cfg, ev)
+	if err != nil {
+		return Summary{}, err
+	}
 	ns := metrics.Namespace(cfg.App)
 	areas := make([]*check.Area, len(cfg.Areas))
 	for i := range cfg.Areas {
@@ -174,7 +171,7 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 
 		for _, tr := range ev.Evaluate(at.Add(time.Minute)) {
 			if tr.From == evaluate.InsufficientData && tr.To == evaluate.OK {
-				continue // an alarm's first evaluation: CloudWatch sends it, the notifier stays quiet
+				continue // an alarm's first evaluation: the notifier sends no email for it
 			}
 			name := tr.Spec.Name.String()
 			switch tr.To {
@@ -186,19 +183,16 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 					al.Resolves++
 				}
 			}
-			var msgs []Message
-			if o.Renderer != nil {
-				payload, err := jsonPayload(tr, cfg)
-				if err != nil {
-					return sum, err
-				}
-				msgs, err = o.Renderer.Render(ctx, payload, tr.At)
-				if err != nil {
-					o.View.Error(fmt.Errorf("rendering %s: %w", name, err))
-				}
-				for _, m := range msgs {
-					sum.Messages[m.Channel]++
-				}
+			payload, err := jsonPayload(tr, cfg)
+			if err != nil {
+				return sum, err
+			}
+			msgs, err := notify.Render(ctx, payload, tr.At)
+			if err != nil {
+				o.View.Error(fmt.Errorf("notifying %s: %w", name, err))
+			}
+			for _, m := range msgs {
+				sum.Messages[m.Channel]++
 			}
 			o.View.Transition(tr, msgs)
 		}

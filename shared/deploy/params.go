@@ -154,6 +154,16 @@ func Plan(cfg *check.Config) ([]Stack, error) {
 		lgids[id] = region
 		out = append(out, Stack{ConfigEnv: env, Region: region, Label: label, Home: region == cfg.HomeRegion})
 	}
+	// The home stack first: it holds the alarms the others' metrics feed.
+	slices.SortStableFunc(out, func(a, b Stack) int {
+		switch {
+		case a.Home == b.Home:
+			return 0
+		case a.Home:
+			return -1
+		}
+		return 1
+	})
 	return out, errors.Join(errs...)
 }
 

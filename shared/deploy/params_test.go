@@ -313,6 +313,24 @@ func TestConfigEnvNamesFollowLabels(t *testing.T) {
 	}
 }
 
+func TestPlanDeploysHomeFirstWhereverItIsListed(t *testing.T) {
+	cfg, err := check.Parse("checks.yaml", []byte("app: shop\nhome_region: ap-south-1\nlocations:\n  us-east-1: New York\n  eu-west-2: London\n  ap-south-1: Mumbai\nareas: [{id: A, request: {url: 'https://a.example.com/'}}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stacks, err := Plan(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, s := range stacks {
+		order = append(order, s.Region)
+	}
+	if strings.Join(order, " ") != "ap-south-1 us-east-1 eu-west-2" || !stacks[0].Home {
+		t.Errorf("plan order %v", order)
+	}
+}
+
 func TestPlanDeploysHomeFirst(t *testing.T) {
 	stacks, err := Plan(loadExample(t))
 	if err != nil {

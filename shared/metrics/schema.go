@@ -10,7 +10,6 @@ package metrics
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/lookout-monitoring/lookout/shared/check"
@@ -167,21 +166,5 @@ func Alarms(c *check.Config) []AlarmSpec {
 	return out
 }
 
-// LocationRegions lists the regions of a checks file in a stable order.
-func LocationRegions(c *check.Config) []string {
-	regions := make([]string, 0, len(c.Locations))
-	for r := range c.Locations {
-		regions = append(regions, r)
-	}
-	// Stable and meaningful: the home region first, then alphabetical.
-	slices.SortFunc(regions, func(a, b string) int {
-		switch {
-		case a == c.HomeRegion:
-			return -1
-		case b == c.HomeRegion:
-			return 1
-		}
-		return strings.Compare(a, b)
-	})
-	return regions
-}
+// LocationRegions lists the regions of a checks file in the file's order.
+func LocationRegions(c *check.Config) []string { return c.Regions() }

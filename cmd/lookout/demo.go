@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/demo"
+)
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("demo", stderr)
+	file := fs.String("f", defaultFile, "checks file whose areas and alerting rule are played")
+	fast := fs.Bool("fast", false, "run rounds back to back, thresholds scaled down (for tests)")
+	asJSON := fs.Bool("json", false, "print one JSON object per event")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	cfg, err := check.Load(*file)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	var view demo.View = &demo.Terminal{W: stdout, Live: isTerminal(stdout)}
+	if *asJSON {
+		view = &demo.JSONLines{W: stdout}
+	}
+	_, err = demo.Run(ctx, demo.Options{Config: cfg, Fast: *fast, View: view})
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "lookout demo: interrupted")
+		return exitUsage
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "lookout demo: %v\n", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+// isTerminal reports whether w is a character device (a terminal), where the
+// demo redraws its grid in place.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
