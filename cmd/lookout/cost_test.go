@@ -11,7 +11,7 @@ func TestCostGolden(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	golden(t, "cost.golden", out)
+	assertGolden(t, "cost.golden", out)
 
 	code, out, _ = runMain(t, context.Background(), "cost", "-f", "../../checks.yaml", "--rate", "5m", "--json")
 	if code != exitOK {

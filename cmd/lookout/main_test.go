@@ -1,9 +1,10 @@
 package main
 
 import (
+	"github.com/lookout-monitoring/lookout/shared/golden"
+
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -19,8 +20,6 @@ import (
 	"github.com/lookout-monitoring/lookout/shared/probe"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
 func TestMain(m *testing.M) {
 	// Never let a test reach for instance metadata or real AWS.
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
@@ -34,24 +33,9 @@ func runMain(t *testing.T, ctx context.Context, args ...string) (code int, stdou
 	return code, out.String(), errb.String()
 }
 
-func golden(t *testing.T, name, got string) {
+func assertGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/lookout -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run with -update to accept)\n--- got\n%s--- want\n%s", path, got, want)
-	}
+	golden.Assert(t, filepath.Join("testdata", name), []byte(got))
 }
 
 func TestValidateExample(t *testing.T) {
@@ -116,7 +100,7 @@ func TestTableGolden(t *testing.T) {
 	cfg, r := fixedRound()
 	var b bytes.Buffer
 	writeTable(&b, cfg, r)
-	golden(t, "table.golden", b.String())
+	assertGolden(t, "table.golden", b.String())
 	if exitCode(r) != exitFailed {
 		t.Errorf("exit code for a round with a down area: %d", exitCode(r))
 	}
@@ -128,7 +112,7 @@ func TestJSONGolden(t *testing.T) {
 	if err := writeJSON(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "json.golden", b.String())
+	assertGolden(t, "json.golden", b.String())
 }
 
 // hangs receives a value each time the /hang endpoint is entered.
@@ -221,13 +205,13 @@ func TestRunAgainstLocalApp(t *testing.T) {
 	if code != exitFailed {
 		t.Fatalf("exit %d, want %d (an area is down); stderr %s", code, exitFailed, errOut)
 	}
-	golden(t, "run-table.golden", mask(out, srv.URL, file))
+	assertGolden(t, "run-table.golden", mask(out, srv.URL, file))
 
 	code, out, _ = runMain(t, context.Background(), "run", "-f", file, "--json", "--area", "Home,Search", "--area", "reports")
 	if code != exitFailed {
 		t.Fatalf("json run exit %d", code)
 	}
-	golden(t, "run-json.golden", mask(jsonNumbers.ReplaceAllString(out, `"$1":N`), srv.URL, file))
+	assertGolden(t, "run-json.golden", mask(jsonNumbers.ReplaceAllString(out, `"$1":N`), srv.URL, file))
 
 	code, _, _ = runMain(t, context.Background(), "run", "-f", file, "--area", "Home")
 	if code != exitOK {

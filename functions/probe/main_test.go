@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -51,26 +50,8 @@ var bootstrap = sync.OnceValues(func() (string, error) {
 	return path, nil
 })
 
-// syncBuffer collects a process's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// waitFor polls the output for s until the deadline.
-func (s *syncBuffer) waitFor(sub string, limit time.Duration) bool {
+// waitFor polls the output s for sub until the deadline.
+func waitFor(s *awstest.SyncBuffer, sub string, limit time.Duration) bool {
 	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if strings.Contains(s.String(), sub) {
 			return true
@@ -81,7 +62,7 @@ func (s *syncBuffer) waitFor(sub string, limit time.Duration) bool {
 
 // start runs the bootstrap beside a checks file, as in the deployment package.
 // The returned channel is closed when the process has exited.
-func start(t *testing.T, checks string, env ...string) (*exec.Cmd, *syncBuffer, <-chan struct{}) {
+func start(t *testing.T, checks string, env ...string) (*exec.Cmd, *awstest.SyncBuffer, <-chan struct{}) {
 	t.Helper()
 	bin, err := bootstrap()
 	if err != nil {
@@ -95,7 +76,7 @@ func start(t *testing.T, checks string, env ...string) (*exec.Cmd, *syncBuffer, 
 	if err := os.WriteFile(filepath.Join(dir, "checks.yaml"), []byte(checks), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := &syncBuffer{}
+	out := &awstest.SyncBuffer{}
 	cmd := exec.Command(exe)
 	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "AWS_REGION=eu-west-2",
@@ -204,7 +185,7 @@ func TestBootstrapRunsARound(t *testing.T) {
 		t.Fatalf("response %s (%v); output:\n%s", resp, err, out.String())
 	}
 	// The output reaches the test through a pipe: it may trail the response.
-	if !out.waitFor(`"msg":"round"`, 10*time.Second) || !strings.Contains(out.String(), `"requestId":"req-1"`) {
+	if !waitFor(out, `"msg":"round"`, 10*time.Second) || !strings.Contains(out.String(), `"requestId":"req-1"`) {
 		t.Errorf("no round line with the request id in:\n%s", out.String())
 	}
 	home := metrics.NewCloudWatchClient(srv.Config(t, "us-east-1"), "us-east-1", "")

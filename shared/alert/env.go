@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -43,7 +41,7 @@ const (
 )
 
 // DefaultChecksFile is the checks file's name beside the bootstrap.
-const DefaultChecksFile = "checks.yaml"
+const DefaultChecksFile = check.BundledName
 
 // pagerHTTPTimeout bounds one request to PagerDuty; the delivery budget bounds all.
 const pagerHTTPTimeout = 10 * time.Second
@@ -78,27 +76,9 @@ func EnvFrom(getenv func(string) string, executable string) Env {
 		}
 	}
 	if e.ChecksFile == "" {
-		e.ChecksFile = defaultChecksFile(getenv, executable)
+		e.ChecksFile = check.BundledFile(getenv, executable)
 	}
 	return e
-}
-
-// defaultChecksFile mirrors shared/probefn: beside the bootstrap, else in the task root.
-func defaultChecksFile(getenv func(string) string, executable string) string {
-	var beside string
-	if executable != "" {
-		beside = filepath.Join(filepath.Dir(executable), DefaultChecksFile)
-		if _, err := os.Stat(beside); err == nil {
-			return beside
-		}
-	}
-	if root := getenv("LAMBDA_TASK_ROOT"); root != "" {
-		return filepath.Join(root, DefaultChecksFile)
-	}
-	if beside != "" {
-		return beside
-	}
-	return DefaultChecksFile
 }
 
 // Setup builds the Handler from the environment: the checks file, an SNS

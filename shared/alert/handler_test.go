@@ -1,7 +1,6 @@
 package alert
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,26 +39,9 @@ type rig struct {
 	topicARN         string
 	emailURL, smsURL string
 	pager            *pagerServer
-	logs             *syncBuffer
+	logs             *awstest.SyncBuffer
 	handler          *Handler
 	cw               *cloudwatch.Client
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 type rigOption func(*rig, *Options)
@@ -68,7 +49,7 @@ type rigOption func(*rig, *Options)
 func newRig(t *testing.T, pagerScript []int, opts ...rigOption) *rig {
 	t.Helper()
 	ctx := context.Background()
-	r := &rig{srv: awstest.Start(t), logs: &syncBuffer{}}
+	r := &rig{srv: awstest.Start(t), logs: &awstest.SyncBuffer{}}
 	awsCfg := r.srv.Config(t, "us-east-1")
 	r.sns, r.sqs = sns.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg)
 	topic, err := r.sns.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("lookout-notify")})

@@ -1,8 +1,9 @@
 package alert
 
 import (
+	"github.com/lookout-monitoring/lookout/shared/golden"
+
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,8 +12,6 @@ import (
 
 	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenNow is the clock of every golden rendering: three minutes after the
 // sample alarms fired.
@@ -105,29 +104,16 @@ func TestGolden(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			golden(t, c.name+".email.golden", "Subject: "+r.Subject+"\n\n"+r.Email)
-			golden(t, c.name+".sms.golden", r.SMS+"\n")
-			golden(t, c.name+".pager.golden", string(pager))
+			assertGolden(t, c.name+".email.golden", "Subject: "+r.Subject+"\n\n"+r.Email)
+			assertGolden(t, c.name+".sms.golden", r.SMS+"\n")
+			assertGolden(t, c.name+".pager.golden", string(pager))
 		})
 	}
 }
 
-func golden(t *testing.T, name, got string) {
+func assertGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestGolden -update)", err)
-	}
-	if !bytes.Equal(want, []byte(got)) {
-		t.Errorf("%s differs (go test -run TestGolden -update, then read the diff)\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	golden.Assert(t, filepath.Join("testdata", name), []byte(got))
 }
 
 func TestSituation(t *testing.T) {

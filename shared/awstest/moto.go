@@ -25,7 +25,7 @@ import (
 type Server struct {
 	URL     string
 	cmd     *exec.Cmd
-	out     syncBuffer
+	out     SyncBuffer
 	done    chan struct{}
 	waitErr error
 }
@@ -164,19 +164,21 @@ func (s *Server) Config(t testing.TB, region string) aws.Config {
 	return cfg
 }
 
-// syncBuffer collects the server's output; the process writes while tests read.
-type syncBuffer struct {
+// SyncBuffer collects a process's or logger's output while a test reads it.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+// Write appends p.
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+// String returns everything written so far.
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()

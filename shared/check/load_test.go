@@ -1,9 +1,9 @@
 package check_test
 
 import (
+	"github.com/lookout-monitoring/lookout/shared/golden"
+
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,8 +11,6 @@ import (
 
 	"github.com/lookout-monitoring/lookout/shared/check"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestInvalidFiles maps each testdata/invalid-*.yaml to the exact errors it
 // must give, kept in the .err file beside it (refresh with -update).
@@ -39,20 +37,7 @@ func TestInvalidFiles(t *testing.T) {
 					t.Errorf("error has no line: %v", e)
 				}
 			}
-			got := err.Error() + "\n"
-			golden := strings.TrimSuffix(f, ".yaml") + ".err"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("golden file: %v (run with -update)", err)
-			}
-			if got != string(want) {
-				t.Errorf("errors differ from %s\n--- got\n%s--- want\n%s", golden, got, want)
-			}
+			golden.Assert(t, strings.TrimSuffix(f, ".yaml")+".err", []byte(err.Error()+"\n"))
 		})
 	}
 }

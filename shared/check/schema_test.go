@@ -1,6 +1,8 @@
 package check_test
 
 import (
+	"github.com/lookout-monitoring/lookout/shared/golden"
+
 	"bytes"
 	"encoding/json"
 	"os"
@@ -23,19 +25,7 @@ func TestSchemaInSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, '\n')
-	if *update {
-		if err := os.WriteFile(schemaFile, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(schemaFile)
-	if err != nil {
-		t.Fatalf("%v (run go test ./shared/check -run TestSchemaInSync -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("checks.schema.json is out of date: run go test ./shared/check -run TestSchemaInSync -update")
-	}
+	golden.Assert(t, schemaFile, append(got, '\n'))
 }
 
 func compileSchema(t *testing.T) *jsonschema.Schema {

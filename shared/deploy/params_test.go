@@ -1,8 +1,8 @@
 package deploy
 
 import (
-	"flag"
-	"os"
+	"github.com/lookout-monitoring/lookout/shared/golden"
+
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -11,8 +11,6 @@ import (
 
 	"github.com/lookout-monitoring/lookout/shared/check"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // exampleChecks is the repository's example checks file: the one `make deploy` uses.
 const exampleChecks = "../../checks.yaml"
@@ -35,24 +33,9 @@ func parseChecks(t *testing.T, yaml string) *check.Config {
 	return cfg
 }
 
-func golden(t *testing.T, name, got string) {
+func assertGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./shared/deploy -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run with -update to accept)\n--- got\n%s--- want\n%s", path, got, want)
-	}
+	golden.Assert(t, filepath.Join("testdata", name), []byte(got))
 }
 
 // samOverridePattern is how SAM CLI reads --parameter-overrides and the
@@ -118,7 +101,7 @@ func TestDeployParamsGoldenForExample(t *testing.T) {
 	}
 	b.WriteString("# lookout deploy-params --format json --alert-email oncall@example.com --alert-phone +447700900123 --pager-key-param /lookout/taskboard/pager-routing-key\n")
 	b.Write(js)
-	golden(t, "deploy-params.golden", b.String())
+	assertGolden(t, "deploy-params.golden", b.String())
 }
 
 func TestParamsFollowTheChecksFile(t *testing.T) {

@@ -14,8 +14,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -44,7 +42,7 @@ const (
 )
 
 // DefaultChecksFile is the checks file's name beside the bootstrap.
-const DefaultChecksFile = "checks.yaml"
+const DefaultChecksFile = check.BundledName
 
 // Env is the function's configuration from its environment.
 type Env struct {
@@ -70,26 +68,9 @@ func EnvFrom(getenv func(string) string, executable string) Env {
 		e.Location = getenv("AWS_REGION")
 	}
 	if e.ChecksFile == "" {
-		e.ChecksFile = defaultChecksFile(getenv, executable)
+		e.ChecksFile = check.BundledFile(getenv, executable)
 	}
 	return e
-}
-
-func defaultChecksFile(getenv func(string) string, executable string) string {
-	var beside string
-	if executable != "" {
-		beside = filepath.Join(filepath.Dir(executable), DefaultChecksFile)
-		if _, err := os.Stat(beside); err == nil {
-			return beside
-		}
-	}
-	if root := getenv("LAMBDA_TASK_ROOT"); root != "" {
-		return filepath.Join(root, DefaultChecksFile)
-	}
-	if beside != "" {
-		return beside // absent: loading it names the path looked at
-	}
-	return DefaultChecksFile
 }
 
 // MetricPutter is the one CloudWatch call the handler's publisher makes.
