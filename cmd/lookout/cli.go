@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/lookout-monitoring/lookout/shared/check"
 )
 
 // Exit codes.
@@ -93,4 +95,23 @@ func (m *multiFlag) Set(v string) error {
 		}
 	}
 	return nil
+}
+
+// loadChecks loads a checks file and prints every problem to stderr. It
+// returns the exit code to use when the file cannot be used: invalid for a
+// file with errors (validate says 1: the check failed; the others say 2: they
+// could not start), exitUsage for one that cannot be read.
+func loadChecks(file string, stderr io.Writer, invalid int) (*check.Config, int) {
+	cfg, err := check.Load(file)
+	if err == nil {
+		return cfg, exitOK
+	}
+	var errs check.Errors
+	if errors.As(err, &errs) {
+		fmt.Fprintln(stderr, err)
+		fmt.Fprintf(stderr, "%s: %d %s\n", file, len(errs), plural(len(errs), "error", "errors"))
+		return nil, invalid
+	}
+	fmt.Fprintf(stderr, "lookout: %v\n", err)
+	return nil, exitUsage
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/cost"
 )
 
@@ -22,10 +21,9 @@ func cmdCost(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	cfg, err := check.Load(*file)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitUsage
+	cfg, code := loadChecks(*file, stderr, exitUsage)
+	if cfg == nil {
+		return code
 	}
 	if a.InvocationMs <= 0 || a.MemoryMB < 128 || a.IncidentHours < 0 || a.IncidentHours > cost.HoursPerMonth || a.Notifications < 0 {
 		fmt.Fprintln(stderr, "lookout cost: --lambda-ms > 0, --memory-mb >= 128, --incident-hours 0..730, --notifications >= 0")

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/demo"
 )
 
@@ -18,16 +17,15 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	cfg, err := check.Load(*file)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitUsage
+	cfg, code := loadChecks(*file, stderr, exitUsage)
+	if cfg == nil {
+		return code
 	}
 	var view demo.View = &demo.Terminal{W: stdout, Live: isTerminal(stdout)}
 	if *asJSON {
 		view = &demo.JSONLines{W: stdout}
 	}
-	_, err = demo.Run(ctx, demo.Options{Config: cfg, Fast: *fast, View: view})
+	_, err := demo.Run(ctx, demo.Options{Config: cfg, Fast: *fast, View: view})
 	if ctx.Err() != nil {
 		fmt.Fprintln(stderr, "lookout demo: interrupted")
 		return exitUsage

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
-	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/deploy"
 )
 
@@ -23,15 +21,9 @@ func cmdDeployParams(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	cfg, err := check.Load(*file)
-	if err != nil {
-		var errs check.Errors
-		if errors.As(err, &errs) {
-			fmt.Fprintln(stderr, err)
-			return exitFailed
-		}
-		fmt.Fprintf(stderr, "lookout: %v\n", err)
-		return exitUsage
+	cfg, code := loadChecks(*file, stderr, exitUsage)
+	if cfg == nil {
+		return code
 	}
 	if *format == "plan" {
 		stacks, err := deploy.Plan(cfg)

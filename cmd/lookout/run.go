@@ -21,10 +21,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	cfg, err := check.Load(*file)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitUsage
+	cfg, code := loadChecks(*file, stderr, exitUsage)
+	if cfg == nil {
+		return code
 	}
 	if *location != "" {
 		if _, ok := cfg.Locations[*location]; !ok {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -14,16 +13,9 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	cfg, err := check.Load(*file)
-	if err != nil {
-		var errs check.Errors
-		if errors.As(err, &errs) {
-			fmt.Fprintln(stderr, err)
-			fmt.Fprintf(stderr, "%s: %d %s\n", *file, len(errs), plural(len(errs), "error", "errors"))
-			return exitFailed
-		}
-		fmt.Fprintf(stderr, "lookout: %v\n", err)
-		return exitUsage
+	cfg, code := loadChecks(*file, stderr, exitFailed)
+	if cfg == nil {
+		return code
 	}
 	steps := 0
 	for i := range cfg.Areas {
