@@ -72,7 +72,7 @@ type Assumptions struct {
 
 // DefaultAssumptions are used unless the caller overrides them.
 var DefaultAssumptions = Assumptions{
-	Rate: time.Minute, InvocationMs: 1500, MemoryMB: 256, IncidentHours: 8, Notifications: 20,
+	Rate: time.Minute, InvocationMs: 1500, MemoryMB: 512, IncidentHours: 36, Notifications: 20,
 	SMSShare: 0.5, ResultLogBytes: 520, RoundLogBytes: 900, RetentionDays: 30,
 }
 
@@ -149,7 +149,7 @@ func compute(app string, nAreas, nLocs int, withPhases bool, a Assumptions, p Pr
 	add("Custom metrics, every hour", always, "metric-months", p.MetricMonth, note)
 	flagMetrics := areas * 2 * (1 + locs)
 	add("Custom metrics, Failed/Slow flags", flagMetrics*a.IncidentHours/HoursPerMonth, "metric-months", p.MetricMonth,
-		fmt.Sprintf("%g flag metrics, billed only in the %g hours a month they are sent", flagMetrics, a.IncidentHours))
+		fmt.Sprintf("%g flag metrics, billed only in the %g hours a month they are sent (5%% of hours: a bad month)", flagMetrics, a.IncidentHours))
 	alarms := 2*areas + locs + 2
 	add("CloudWatch alarms", alarms, "alarms", p.AlarmMonth, "Down and Slow per area, Silent per location, 2 on the notifier")
 	add("CloudWatch dashboard", 1, "dashboards", p.DashboardMonth, "free if the account has fewer than 3")

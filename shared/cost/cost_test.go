@@ -51,8 +51,8 @@ func TestArithmetic(t *testing.T) {
 	if m := line(t, e, "Custom metrics, every hour"); m.Quantity != 84 || !near(m.Monthly, 25.2) {
 		t.Errorf("metrics %+v", m)
 	}
-	// Flags: 20 areas x 2 metrics x (1 + 4) dimension sets, 8 of 730 hours.
-	if m := line(t, e, "Custom metrics, Failed"); !near(m.Quantity, 200*8.0/730) {
+	// Flags: 20 areas x 2 metrics x (1 + 4) dimension sets, 36 of 730 hours.
+	if m := line(t, e, "Custom metrics, Failed"); !near(m.Quantity, 200*36.0/730) {
 		t.Errorf("flag metrics %+v", m)
 	}
 	// One PutMetricData call per round per location: 175,200 x $0.01/1000.
