@@ -1,4 +1,4 @@
-# Deploy: one SAM stack per location, the home region first (docs/deploy.md).
+# Deploy: one SAM stack per location, the home region first (README: "Deploying to the four regions").
 # Included by the root Makefile.
 #
 #   make deploy ALERT_EMAIL=oncall@example.com ALERT_PHONE=+447700900123

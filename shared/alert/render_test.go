@@ -213,9 +213,9 @@ func TestLogsInsightsLink(t *testing.T) {
 	}
 }
 
-// The "What you receive" examples in docs/notify.md are the golden files.
+// The "What you receive" examples in the README are the golden files.
 func TestDocsShowTheGoldenExamples(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "notify.md"))
+	doc, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestDocsShowTheGoldenExamples(t *testing.T) {
 			want = []byte("`" + strings.TrimSuffix(string(want), "\n") + "`")
 		}
 		if !bytes.Contains(doc, want) {
-			t.Errorf("docs/notify.md does not show %s (regenerate the example from it)", name)
+			t.Errorf("README.md does not show %s (regenerate the example from it)", name)
 		}
 	}
 }

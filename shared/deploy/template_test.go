@@ -702,11 +702,11 @@ func TestSamconfigAgreesWithChecksAndTemplate(t *testing.T) {
 	}
 }
 
-// docs/deploy.md lists every resource a stack creates (Fn::ForEach alarms as
+// The README lists every resource a stack creates (Fn::ForEach alarms as
 // Down<Area>Alarm, Slow<Area>Alarm and Silent<Location>Alarm).
 func TestDocsListEveryResource(t *testing.T) {
 	doc, _ := expandExample(t)
-	b, err := os.ReadFile(filepath.Join(repoRoot, "docs", "deploy.md"))
+	b, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -720,7 +720,7 @@ func TestDocsListEveryResource(t *testing.T) {
 			}
 		}
 		if !strings.Contains(text, "`"+id+"`") {
-			t.Errorf("docs/deploy.md does not list `%s`", id)
+			t.Errorf("README.md does not list `%s`", id)
 		}
 	}
 }

@@ -137,7 +137,7 @@ func TestDatumsNeverSendALoweredFlag(t *testing.T) {
 	}
 }
 
-// The cost model (docs/metrics.md) counts at most 3 metrics per area and
+// The cost model (README, "What it costs") counts at most 3 metrics per area and
 // location without phases: a flag twice and Latency.
 func TestDatumsPerAreaAtMost(t *testing.T) {
 	for _, phases := range []bool{false, true} {
