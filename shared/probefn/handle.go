@@ -92,8 +92,9 @@ func (h *Handler) Handle(ctx context.Context, ev ScheduleEvent) (Summary, error)
 	}
 	level := slog.LevelInfo
 	if cutShort {
-		// Areas not probed in time are reported down (timeout): a function
-		// timeout too short for the checks file makes false failures.
+		// Areas not finished in time abstain (class not_probed): nothing is
+		// said about them this minute. A function timeout too short for the
+		// checks file shows here, not as false failures.
 		attrs = append(attrs, slog.Bool("cut_short", true))
 		level = slog.LevelWarn
 	}
