@@ -51,15 +51,22 @@ type Terminal struct {
 	log       []string // the latest events, shown under the grid when Live
 	firing    map[string]time.Time
 	shown     map[string]bool // full messages printed for these alarm kinds
+	header    string
+	// examples are the first alarm's and the first resolve's messages, shown
+	// whole at the end of a Live run (the screen shows one-liners as they come).
+	examples []string
 }
 
 func (t *Terminal) Start(cfg *check.Config, sc Scenario, locations []string) {
 	t.cfg, t.sc, t.locations = cfg, sc, locations
 	t.firing, t.shown = map[string]time.Time{}, map[string]bool{}
-	fmt.Fprintf(t.W, "Lookout demo: %s, %d areas from %s.\n", cfg.App, len(cfg.Areas), strings.Join(locations, ", "))
-	fmt.Fprintf(t.W, "Simulated: all four locations run on this machine against a sample app on 127.0.0.1; one round stands for one minute.\n")
-	fmt.Fprintf(t.W, "Alarms: Down when >= %d locations fail in %d of %d minutes; Slow when >= %d are slow in %d of %d.\n\n",
+	var b strings.Builder
+	fmt.Fprintf(&b, "Lookout demo: %s, %d areas from %s.\n", cfg.App, len(cfg.Areas), strings.Join(locations, ", "))
+	fmt.Fprintf(&b, "Simulated: the locations all run on this machine against a sample app on 127.0.0.1; one round stands for one minute.\n")
+	fmt.Fprintf(&b, "Alarms: Down when >= %d locations fail in %d of %d minutes; Slow when >= %d are slow in %d of %d.\n\n",
 		cfg.Alerting.Quorum, cfg.Alerting.Down.M, cfg.Alerting.Down.N, cfg.Alerting.Quorum, cfg.Alerting.Slow.M, cfg.Alerting.Slow.N)
+	t.header = b.String()
+	fmt.Fprint(t.W, t.header)
 }
 
 func (t *Terminal) grid(minute int, at time.Time, say string, rounds []probe.Round) string {
@@ -98,6 +105,7 @@ func (t *Terminal) Round(minute int, at time.Time, say string, rounds []probe.Ro
 	}
 	var b strings.Builder
 	b.WriteString("\x1b[H\x1b[2J") // home, clear
+	b.WriteString(t.header)
 	b.WriteString(g)
 	if len(t.firing) > 0 {
 		b.WriteString("\nFiring:\n")
@@ -132,25 +140,31 @@ func (t *Terminal) Transition(tr evaluate.Transition, msgs []Message) {
 			line += "\n    pager: " + firstLine(m.Subject, m.Body)
 		}
 	}
-	if t.Live {
-		t.log = append(t.log, strings.Split(line, "\n")...)
-		return
-	}
-	fmt.Fprintf(t.W, "\n%s\n", line)
 	// The first alarm and the first resolve of each kind are shown whole.
 	key := string(tr.Spec.Name.Kind) + string(tr.To)
+	var whole strings.Builder
 	if !t.shown[key] {
 		t.shown[key] = true
 		for _, m := range msgs {
-			fmt.Fprintf(t.W, "\n  ---- %s ----\n%s\n", m.Channel, indent(strings.TrimSpace(strings.Join(nonEmpty("Subject: "+m.Subject, m.Body), "\n\n")), "  "))
+			fmt.Fprintf(&whole, "\n  ---- %s: %s ----\n%s\n", m.Channel, tr.Spec.Name, indent(strings.TrimSpace(strings.Join(nonEmpty("Subject: "+m.Subject, m.Body), "\n\n")), "  "))
 		}
 	}
-	fmt.Fprintln(t.W)
+	if t.Live {
+		t.log = append(t.log, strings.Split(line, "\n")...)
+		if whole.Len() > 0 && tr.Spec.Name.Kind == "down" {
+			t.examples = append(t.examples, whole.String())
+		}
+		return
+	}
+	fmt.Fprintf(t.W, "\n%s\n%s\n", line, whole.String())
 }
 
 func (t *Terminal) Error(err error) { fmt.Fprintf(t.W, "demo: %v\n", err) }
 
 func (t *Terminal) End(s Summary) {
+	if t.Live && len(t.examples) > 0 {
+		fmt.Fprintf(t.W, "\nThe first page and its resolve, as they were sent:\n%s", strings.Join(t.examples, ""))
+	}
 	fmt.Fprintf(t.W, "\nSummary: %d rounds in %s\n", s.Rounds, s.Duration.Round(100*time.Millisecond))
 	for _, a := range s.Alarms {
 		resolved := "not resolved"
