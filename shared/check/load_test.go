@@ -175,3 +175,29 @@ func TestRegionsKeepTheFilesOrder(t *testing.T) {
 		t.Errorf("unordered regions %s", got)
 	}
 }
+
+func TestRefsListsEveryReferenceWithItsField(t *testing.T) {
+	c, err := check.Load("../../checks.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := c.Refs()
+	var ssm, vars int
+	for _, r := range refs {
+		switch r.Ref.Kind {
+		case check.RefSSM:
+			ssm++
+		case check.RefVar:
+			vars++
+		}
+		if r.Line == 0 || r.Field == "" {
+			t.Errorf("reference without a place: %+v", r)
+		}
+	}
+	if ssm == 0 || vars == 0 || refs[0].Field != "areas[0].request.body" {
+		t.Errorf("refs %+v", refs)
+	}
+	if c.Areas[0].Request.Body != c.Areas[1].Steps[0].Body {
+		t.Error("Refs changed the config")
+	}
+}

@@ -207,6 +207,25 @@ func (c *Config) eachTemplate(fn func(path string, s *string)) {
 	}
 }
 
+// FieldRef is one reference and the field that holds it.
+type FieldRef struct {
+	Field string // e.g. areas[0].request.headers.Authorization
+	Line  int
+	Ref   Ref
+}
+
+// Refs lists every reference in URLs, headers and bodies (secrets and
+// captured variables alike), field by field. It changes nothing.
+func (c *Config) Refs() []FieldRef {
+	var out []FieldRef
+	c.eachTemplate(func(path string, s *string) {
+		for _, r := range FindRefs(*s) {
+			out = append(out, FieldRef{Field: path, Line: c.lineOf(path), Ref: r})
+		}
+	})
+	return out
+}
+
 // Redact hides every resolved secret value in s.
 func (c *Config) Redact(s string) string {
 	for _, v := range c.secrets {

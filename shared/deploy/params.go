@@ -6,7 +6,6 @@
 package deploy
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -209,19 +208,13 @@ func ProbeLogGroup(app string) string { return "/lookout/" + app + "/probe" }
 // DashboardName is the home region's CloudWatch dashboard.
 func DashboardName(app string) string { return "lookout-" + app }
 
-var errRecordOnly = errors.New("recorded, not resolved")
-
 // checkSecretPaths refuses references the probe would not be allowed to read:
 // a round that cannot resolve its secrets fails from every location at once.
 func checkSecretPaths(cfg *check.Config) error {
-	// ResolveSecrets visits every field that may hold a reference; a resolver
-	// that fails leaves each reference as written, so the config is unchanged.
 	var refs []check.Ref
-	record := check.ResolverFunc(func(_ context.Context, r check.Ref) (string, error) {
-		refs = append(refs, r)
-		return "", errRecordOnly
-	})
-	_ = cfg.ResolveSecrets(context.Background(), check.Resolvers{check.RefSSM: record, check.RefSecret: record})
+	for _, fr := range cfg.Refs() {
+		refs = append(refs, fr.Ref)
+	}
 
 	path := SecretsPath(cfg.App)
 	var bad []string
