@@ -36,9 +36,11 @@ unit:
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
 
-## fuzz: a short fuzzing session of the checks parser
+## fuzz: a short fuzzing session of each parser of outside input (FUZZTIME each)
+FUZZTIME ?= 30s
 fuzz:
-	go test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./shared/check/
+	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./shared/check/
+	go test -run '^$$' -fuzz '^FuzzParseAlarm$$' -fuzztime $(FUZZTIME) ./shared/alert/
 
 validate:
 	go run ./cmd/lookout validate -f checks.yaml
