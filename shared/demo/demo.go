@@ -36,7 +36,8 @@ type Options struct {
 	Config *check.Config
 	// Scenario to replay (default Flood()).
 	Scenario *Scenario
-	// Fast runs rounds back to back with thresholds scaled down ten times.
+	// Fast runs rounds back to back with timeouts and thresholds scaled down
+	// four times (the injected delays follow the thresholds).
 	Fast bool
 	// Interval between rounds when not Fast (default 2.5 s).
 	Interval time.Duration
@@ -236,7 +237,7 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 }
 
 // prepare resolves every secret reference with a demo value and, in fast
-// mode, scales timeouts and thresholds down ten times so a round takes
+// mode, scales timeouts and thresholds down four times so a round takes
 // milliseconds. The alerting rule is left as it is: it is what is being shown.
 func prepare(ctx context.Context, file *check.Config, fast bool) (*check.Config, error) {
 	// Re-parse the file's own text rather than copy the struct: Parse is the
@@ -252,7 +253,9 @@ func prepare(ctx context.Context, file *check.Config, fast bool) (*check.Config,
 		return nil, err
 	}
 	if fast {
-		scale := func(d check.Duration) check.Duration { return max(d/10, check.Duration(20*time.Millisecond)) }
+		// Four times, not more: a healthy probe on a busy machine must stay
+		// well under the smallest threshold, or the story changes by chance.
+		scale := func(d check.Duration) check.Duration { return max(d/4, check.Duration(100*time.Millisecond)) }
 		for i := range cfg.Areas {
 			cfg.Areas[i].Timeout = scale(cfg.Areas[i].Timeout)
 			cfg.Areas[i].Slow = scale(cfg.Areas[i].Slow)
