@@ -39,7 +39,7 @@ type Options struct {
 	// Fast runs rounds back to back with timeouts and thresholds scaled down
 	// four times (the injected delays follow the thresholds).
 	Fast bool
-	// Interval between rounds when not Fast (default 2.5 s).
+	// Interval between rounds when not Fast (default 1.5 s).
 	Interval time.Duration
 	// Start is the simulated time of the first round (default: now, to the minute).
 	Start time.Time
@@ -94,7 +94,7 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		sc = *o.Scenario
 	}
 	if o.Interval == 0 {
-		o.Interval = 2500 * time.Millisecond
+		o.Interval = 1500 * time.Millisecond
 	}
 	if o.Start.IsZero() {
 		o.Start = time.Now().UTC().Truncate(time.Minute)
