@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"time"
 
@@ -17,11 +16,7 @@ func ms(d time.Duration) string {
 	if d <= 0 {
 		return "-"
 	}
-	return strconv.FormatFloat(msFloat(d), 'f', 1, 64)
-}
-
-func msFloat(d time.Duration) float64 {
-	return math.Round(float64(d)/float64(time.Millisecond)*10) / 10
+	return strconv.FormatFloat(probe.Millis(d), 'f', 1, 64)
 }
 
 // writeTable prints one row per area: the readable form of a round.
@@ -152,13 +147,13 @@ func writeJSON(w io.Writer, r probe.Round) error {
 		jr := jsonResult{
 			Area: res.Area, Name: res.Name, Location: r.Location, Verdict: string(res.Verdict),
 			Class: string(res.Class), Status: res.Status, Message: res.Message,
-			DNSMs: msFloat(res.Phases.DNS), ConnectMs: msFloat(res.Phases.Connect), TLSMs: msFloat(res.Phases.TLS),
-			TTFBMs: msFloat(res.Phases.TTFB), TransferMs: msFloat(res.Phases.Transfer), TotalMs: msFloat(res.Phases.Total),
-			SlowMs: msFloat(res.Slow),
+			DNSMs: probe.Millis(res.Phases.DNS), ConnectMs: probe.Millis(res.Phases.Connect), TLSMs: probe.Millis(res.Phases.TLS),
+			TTFBMs: probe.Millis(res.Phases.TTFB), TransferMs: probe.Millis(res.Phases.Transfer), TotalMs: probe.Millis(res.Phases.Total),
+			SlowMs: probe.Millis(res.Slow),
 		}
 		for _, s := range res.Steps {
 			jr.Steps = append(jr.Steps, jsonStep{Name: s.Name, URL: s.URL, Status: s.Status, Class: string(s.Class),
-				Message: s.Message, Redirects: s.Redirects, TotalMs: msFloat(s.Phases.Total), BodyBytes: s.BodyBytes})
+				Message: s.Message, Redirects: s.Redirects, TotalMs: probe.Millis(s.Phases.Total), BodyBytes: s.BodyBytes})
 		}
 		if err := enc.Encode(jr); err != nil {
 			return err

@@ -64,15 +64,15 @@ func Datums(cfg *check.Config, location string, roundTime time.Time, r probe.Rou
 		if res.Status == 0 {
 			continue // no response: there is no latency to speak of
 		}
-		out = append(out, datum(Latency, ms(res.Phases.Total), types.StandardUnitMilliseconds, areaLoc, ts))
+		out = append(out, datum(Latency, probe.Millis(res.Phases.Total), types.StandardUnitMilliseconds, areaLoc, ts))
 		if cfg.Metrics.Phases {
 			ph := res.Phases
 			out = append(out,
-				datum(PhaseDNS, ms(ph.DNS), types.StandardUnitMilliseconds, areaLoc, ts),
-				datum(PhaseConnect, ms(ph.Connect), types.StandardUnitMilliseconds, areaLoc, ts),
-				datum(PhaseTLS, ms(ph.TLS), types.StandardUnitMilliseconds, areaLoc, ts),
-				datum(PhaseTTFB, ms(ph.TTFB), types.StandardUnitMilliseconds, areaLoc, ts),
-				datum(PhaseTransfer, ms(ph.Transfer), types.StandardUnitMilliseconds, areaLoc, ts))
+				datum(PhaseDNS, probe.Millis(ph.DNS), types.StandardUnitMilliseconds, areaLoc, ts),
+				datum(PhaseConnect, probe.Millis(ph.Connect), types.StandardUnitMilliseconds, areaLoc, ts),
+				datum(PhaseTLS, probe.Millis(ph.TLS), types.StandardUnitMilliseconds, areaLoc, ts),
+				datum(PhaseTTFB, probe.Millis(ph.TTFB), types.StandardUnitMilliseconds, areaLoc, ts),
+				datum(PhaseTransfer, probe.Millis(ph.Transfer), types.StandardUnitMilliseconds, areaLoc, ts))
 		}
 	}
 	return out
@@ -93,5 +93,3 @@ func dim(name, value string) types.Dimension {
 	return types.Dimension{Name: aws.String(name), Value: aws.String(value)}
 }
 
-// ms converts a duration to milliseconds, keeping microseconds.
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

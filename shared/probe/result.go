@@ -89,3 +89,7 @@ type Result struct {
 	Started time.Time     `json:"started"`
 	Slow    time.Duration `json:"slow_threshold"`
 }
+
+// Millis is a duration in milliseconds with microsecond precision: the unit of
+// the Latency metric, the log lines and `lookout run --json`.
+func Millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -80,10 +80,10 @@ func (h *Handler) Handle(ctx context.Context, ev ScheduleEvent) (Summary, error)
 		slog.Int("areas", sum.Areas), slog.Int("up", sum.Up), slog.Int("down", sum.Down), slog.Int("slow", sum.Slow),
 		slog.Int("abstain", sum.Abstain), slog.Int("datums", rep.Datums), slog.Int("batches", rep.Batches),
 		slog.Int("published", rep.Published), slog.Int("emf", rep.Fallback),
-		slog.Float64("probe_ms", msOf(probed)), slog.Float64("publish_ms", msOf(time.Since(pubStart))),
+		slog.Float64("probe_ms", probe.Millis(probed)), slog.Float64("publish_ms", probe.Millis(time.Since(pubStart))),
 	}
 	if rd.Control != nil {
-		attrs = append(attrs, slog.String("control", string(rd.Control.Verdict)), slog.Float64("control_ms", msOf(rd.Control.Phases.Total)))
+		attrs = append(attrs, slog.String("control", string(rd.Control.Verdict)), slog.Float64("control_ms", probe.Millis(rd.Control.Phases.Total)))
 	}
 	if ev.Execution != "" {
 		attrs = append(attrs, slog.String("execution", ev.Execution))
@@ -145,17 +145,14 @@ func (h *Handler) logResult(ctx context.Context, round string, res *probe.Result
 		slog.String("class", string(res.Class)),
 		slog.Int("status", res.Status),
 		slog.String("message", h.cfg.Redact(res.Message)),
-		slog.Float64("dns_ms", msOf(ph.DNS)),
-		slog.Float64("connect_ms", msOf(ph.Connect)),
-		slog.Float64("tls_ms", msOf(ph.TLS)),
-		slog.Float64("ttfb_ms", msOf(ph.TTFB)),
-		slog.Float64("transfer_ms", msOf(ph.Transfer)),
-		slog.Float64("total_ms", msOf(ph.Total)),
-		slog.Float64("slow_ms", msOf(res.Slow)),
+		slog.Float64("dns_ms", probe.Millis(ph.DNS)),
+		slog.Float64("connect_ms", probe.Millis(ph.Connect)),
+		slog.Float64("tls_ms", probe.Millis(ph.TLS)),
+		slog.Float64("ttfb_ms", probe.Millis(ph.TTFB)),
+		slog.Float64("transfer_ms", probe.Millis(ph.Transfer)),
+		slog.Float64("total_ms", probe.Millis(ph.Total)),
+		slog.Float64("slow_ms", probe.Millis(res.Slow)),
 		slog.String("round", round),
 		slog.Int("steps", len(res.Steps)),
 	)
 }
-
-// msOf is milliseconds with microsecond precision, as the Latency metric has.
-func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
