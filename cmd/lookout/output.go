@@ -9,6 +9,7 @@ import (
 
 	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/probe"
+	"github.com/lookout-monitoring/lookout/shared/table"
 )
 
 // ms formats a duration as milliseconds with one decimal; "-" for a phase that did not happen.
@@ -60,7 +61,7 @@ func writeTable(w io.Writer, cfg *check.Config, r probe.Round) {
 			errs = append(errs, fmt.Sprintf("  %s: slow: %s", res.Area, msg))
 		}
 	}
-	writeColumns(w, rows, 2)
+	_ = table.Write(w, "", "llrrrrrr", rows)
 	if len(errs) > 0 {
 		fmt.Fprintln(w, "\nProblems:")
 		for _, e := range errs {
@@ -72,43 +73,6 @@ func writeTable(w io.Writer, cfg *check.Config, r probe.Round) {
 		fmt.Fprintf(w, ", %d abstain", abstain)
 	}
 	fmt.Fprintln(w)
-}
-
-// writeColumns prints rows as columns: the first leftCols left-aligned, the rest right-aligned.
-func writeColumns(w io.Writer, rows [][]string, leftCols int) {
-	widths := make([]int, len(rows[0]))
-	for _, row := range rows {
-		for i, cell := range row {
-			widths[i] = max(widths[i], len(cell))
-		}
-	}
-	for _, row := range rows {
-		line := make([]byte, 0, 128)
-		for i, cell := range row {
-			if i > 0 {
-				line = append(line, "  "...)
-			}
-			pad := widths[i] - len(cell)
-			if i < leftCols {
-				line = append(line, cell...)
-				if i < len(row)-1 {
-					line = append(line, spaces(pad)...)
-				}
-			} else {
-				line = append(line, spaces(pad)...)
-				line = append(line, cell...)
-			}
-		}
-		fmt.Fprintf(w, "%s\n", line)
-	}
-}
-
-func spaces(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = ' '
-	}
-	return b
 }
 
 // jsonResult is one line of `lookout run --json`: times in milliseconds.

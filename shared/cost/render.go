@@ -5,6 +5,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/lookout-monitoring/lookout/shared/table"
 )
 
 // money formats USD with cents, or with more digits for sub-cent amounts.
@@ -40,15 +42,7 @@ func (e Estimate) Write(w io.Writer) {
 	for _, l := range e.Lines {
 		rows = append(rows, []string{l.Item, quantity(l.Quantity), l.Unit, unitPrice(l.Price), money(l.Monthly)})
 	}
-	widths := make([]int, len(rows[0]))
-	for _, r := range rows {
-		for i, c := range r {
-			widths[i] = max(widths[i], len(c))
-		}
-	}
-	for _, r := range rows {
-		fmt.Fprintf(w, "%-*s  %*s  %-*s  %*s  %*s\n", widths[0], r[0], widths[1], r[1], widths[2], r[2], widths[3], r[3], widths[4], r[4])
-	}
+	_ = table.Write(w, "", "lrlrr", rows)
 	fmt.Fprintf(w, "\nTotal              %s a month\n", money(e.Total))
 	fmt.Fprintf(w, "Per area           %s a month (all-in: the total shared by %d areas, %d locations)\n", money(e.PerArea), e.Areas, e.Locations)
 	fmt.Fprintf(w, "Each added area    %s a month\n", money(e.PerAddedArea))

@@ -10,6 +10,7 @@ import (
 	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/evaluate"
 	"github.com/lookout-monitoring/lookout/shared/probe"
+	"github.com/lookout-monitoring/lookout/shared/table"
 )
 
 // View shows a demo as it happens.
@@ -82,18 +83,7 @@ func (t *Terminal) grid(minute int, at time.Time, say string, rounds []probe.Rou
 		}
 		rows = append(rows, row)
 	}
-	widths := make([]int, len(rows[0]))
-	for _, r := range rows {
-		for i, c := range r {
-			widths[i] = max(widths[i], len(c))
-		}
-	}
-	for _, r := range rows {
-		for i, c := range r {
-			fmt.Fprintf(&b, "  %-*s", widths[i], c)
-		}
-		b.WriteString("\n")
-	}
+	_ = table.Write(&b, "  ", "", rows)
 	return b.String()
 }
 

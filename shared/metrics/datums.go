@@ -92,4 +92,3 @@ func datum(name string, v float64, unit types.StandardUnit, dims []types.Dimensi
 func dim(name, value string) types.Dimension {
 	return types.Dimension{Name: aws.String(name), Value: aws.String(value)}
 }
-
