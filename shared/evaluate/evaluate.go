@@ -110,6 +110,16 @@ func (e *Evaluator) Add(namespace string, datums []types.MetricDatum) error {
 	return nil
 }
 
+// periodStat computes stat over a series' values in [start, start+period);
+// ok is false when there are none.
+func periodStat(vals map[int64][]float64, stat string, start, period int64) (float64, bool) {
+	var in []float64
+	for t := start; t < start+period; t++ {
+		in = append(in, vals[t]...)
+	}
+	return statistic(stat, in)
+}
+
 // statistic computes stat over the values of one period; ok is false when there are none.
 func statistic(stat string, vals []float64) (float64, bool) {
 	if len(vals) == 0 {
@@ -172,11 +182,7 @@ func (e *Evaluator) Evaluate(now time.Time) []Transition {
 		nBreach, nMissing := 0, 0
 		for i := range s.EvaluationPeriods {
 			start := end - period*int64(s.EvaluationPeriods-i)
-			var periodVals []float64
-			for t := start; t < start+period; t++ {
-				periodVals = append(periodVals, vals[t]...)
-			}
-			v, ok := statistic(s.Statistic, periodVals)
+			v, ok := periodStat(vals, s.Statistic, start, period)
 			switch {
 			case ok:
 				values[i] = v

@@ -39,11 +39,7 @@ func (e *Evaluator) GetMetricData(_ context.Context, in *cloudwatch.GetMetricDat
 		// Periods start at multiples of period; EndTime is exclusive.
 		start := in.StartTime.Unix() / period * period
 		for t := (in.EndTime.Unix() - 1) / period * period; t >= start; t -= period {
-			var periodVals []float64
-			for s := t; s < t+period; s++ {
-				periodVals = append(periodVals, vals[s]...)
-			}
-			if v, ok := statistic(aws.ToString(ms.Stat), periodVals); ok {
+			if v, ok := periodStat(vals, aws.ToString(ms.Stat), t, period); ok {
 				res.Timestamps = append(res.Timestamps, time.Unix(t, 0).UTC())
 				res.Values = append(res.Values, v)
 			}
