@@ -12,7 +12,6 @@ import (
 	"io"
 	"log"
 	"math/big"
-	"net/url"
 	"time"
 
 	"github.com/lookout-monitoring/lookout/shared/check"
@@ -66,8 +65,6 @@ func newAuthority(hosts []string) (*authority, error) {
 func (a *authority) serverConfig() *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{a.leaf}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}
 }
-
-func parseURL(raw string) (*url.URL, error) { return url.Parse(raw) }
 
 // quietLog drops the servers' own error log (probes that give up mid-request
 // are part of the scenario, not news).

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -32,7 +33,9 @@ type Message struct {
 
 // Options configure a demo run.
 type Options struct {
-	// Config is the checks file whose areas and alerting rule are played.
+	// Config is the checks file whose areas and alerting rule are played. Run
+	// makes it the demo's own: it resolves its references with demo values
+	// and, when Fast, scales its timeouts and thresholds.
 	Config *check.Config
 	// Scenario to replay (default Flood()).
 	Scenario *Scenario
@@ -102,8 +105,8 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	if o.View == nil {
 		o.View = discard{}
 	}
-	cfg, err := prepare(ctx, o.Config, o.Fast)
-	if err != nil {
+	cfg := o.Config
+	if err := prepare(ctx, cfg, o.Fast); err != nil {
 		return Summary{}, err
 	}
 	slow := map[string]time.Duration{}
@@ -236,49 +239,44 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	return sum, ctx.Err()
 }
 
-// prepare resolves every secret reference with a demo value and, in fast
-// mode, scales timeouts and thresholds down four times so a round takes
-// milliseconds. The alerting rule is left as it is: it is what is being shown.
-func prepare(ctx context.Context, file *check.Config, fast bool) (*check.Config, error) {
-	// Re-parse the file's own text rather than copy the struct: Parse is the
-	// one way a Config is made.
-	cfg, err := check.Load(file.File)
-	if err != nil {
-		return nil, err
-	}
+// prepare resolves every secret reference of cfg with a demo value and, in
+// fast mode, scales its timeouts and thresholds down four times so a round
+// takes milliseconds. The alerting rule is left as it is: it is what is shown.
+func prepare(ctx context.Context, cfg *check.Config, fast bool) error {
 	demoSecret := check.ResolverFunc(func(_ context.Context, r check.Ref) (string, error) {
 		return "demo-" + r.Kind + "-" + strings.NewReplacer("/", "-", "#", "-").Replace(strings.Trim(r.Arg, "/")), nil
 	})
 	if err := cfg.ResolveSecrets(ctx, check.Resolvers{check.RefEnv: demoSecret, check.RefSSM: demoSecret, check.RefSecret: demoSecret}); err != nil {
-		return nil, err
+		return err
 	}
-	if fast {
-		// Four times, not more: a healthy probe on a busy machine must stay
-		// well under the smallest threshold, or the story changes by chance.
-		scale := func(d check.Duration) check.Duration { return max(d/4, check.Duration(100*time.Millisecond)) }
-		for i := range cfg.Areas {
-			cfg.Areas[i].Timeout = scale(cfg.Areas[i].Timeout)
-			cfg.Areas[i].Slow = scale(cfg.Areas[i].Slow)
-			for _, st := range cfg.Areas[i].Steps {
-				for k := range st.Assert {
-					if st.Assert[k].MaxLatency != 0 {
-						st.Assert[k].MaxLatency = scale(st.Assert[k].MaxLatency)
-					}
-				}
-			}
-			if r := cfg.Areas[i].Request; r != nil {
-				for k := range r.Assert {
-					if r.Assert[k].MaxLatency != 0 {
-						r.Assert[k].MaxLatency = scale(r.Assert[k].MaxLatency)
-					}
+	if !fast {
+		return nil
+	}
+	// Four times, not more: a healthy probe on a busy machine must stay well
+	// under the smallest threshold, or the story changes by chance.
+	scale := func(d check.Duration) check.Duration { return max(d/4, check.Duration(100*time.Millisecond)) }
+	for i := range cfg.Areas {
+		a := &cfg.Areas[i]
+		a.Timeout, a.Slow = scale(a.Timeout), scale(a.Slow)
+		steps := make([]*check.Step, 0, len(a.Steps)+1)
+		if a.Request != nil {
+			steps = append(steps, a.Request)
+		}
+		for j := range a.Steps {
+			steps = append(steps, &a.Steps[j])
+		}
+		for _, st := range steps {
+			for k := range st.Assert {
+				if st.Assert[k].MaxLatency != 0 {
+					st.Assert[k].MaxLatency = scale(st.Assert[k].MaxLatency)
 				}
 			}
 		}
-		if cfg.Control != nil {
-			cfg.Control.Timeout = scale(cfg.Control.Timeout)
-		}
 	}
-	return cfg, nil
+	if cfg.Control != nil {
+		cfg.Control.Timeout = scale(cfg.Control.Timeout)
+	}
+	return nil
 }
 
 func startLocations(cfg *check.Config, a *app, ca *authority, fast bool) ([]*location, error) {
@@ -360,7 +358,7 @@ func locs2labels(locs []*location) []string {
 func hosts(cfg *check.Config) []string {
 	set := map[string]bool{}
 	add := func(raw string) {
-		if u, err := parseURL(raw); err == nil && u.Hostname() != "" {
+		if u, err := url.Parse(raw); err == nil && u.Hostname() != "" {
 			set[u.Hostname()] = true
 		}
 	}
