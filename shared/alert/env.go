@@ -20,11 +20,11 @@ import (
 const (
 	// EnvChecksFile is the checks file's path. Default: checks.yaml beside
 	// the executable, else $LAMBDA_TASK_ROOT/checks.yaml.
-	EnvChecksFile = "LOOKOUT_CHECKS_FILE"
+	EnvChecksFile = check.EnvChecksFile
 	// EnvTopicARN is the notify topic (required).
 	EnvTopicARN = "LOOKOUT_NOTIFY_TOPIC_ARN"
 	// EnvHomeRegion holds metrics, alarms and the dashboard. Default: the checks file's home_region.
-	EnvHomeRegion = "LOOKOUT_HOME_REGION"
+	EnvHomeRegion = metrics.EnvHomeRegion
 	// EnvDashboard is the CloudWatch dashboard's name, for links. Default: no dashboard link.
 	EnvDashboard = "LOOKOUT_DASHBOARD_NAME"
 	// EnvPagerKey says where the PagerDuty routing key is: an SSM parameter
@@ -37,7 +37,7 @@ const (
 	EnvProbeLogGroups = "LOOKOUT_PROBE_LOG_GROUPS"
 	// EnvMetricsEndpoint overrides the CloudWatch endpoint (local runs
 	// against an emulator only).
-	EnvMetricsEndpoint = "LOOKOUT_METRICS_ENDPOINT"
+	EnvMetricsEndpoint = metrics.EnvMetricsEndpoint
 )
 
 // DefaultChecksFile is the checks file's name beside the bootstrap.
@@ -62,7 +62,7 @@ type Env struct {
 // the running binary's path, beside which the build puts the checks file.
 func EnvFrom(getenv func(string) string, executable string) Env {
 	e := Env{
-		ChecksFile:      getenv(EnvChecksFile),
+		ChecksFile:      check.ChecksFile(getenv, executable),
 		TopicARN:        strings.TrimSpace(getenv(EnvTopicARN)),
 		HomeRegion:      getenv(EnvHomeRegion),
 		Dashboard:       getenv(EnvDashboard),
@@ -74,9 +74,6 @@ func EnvFrom(getenv func(string) string, executable string) Env {
 		if g = strings.TrimSpace(g); g != "" {
 			e.ProbeLogGroups = append(e.ProbeLogGroups, g)
 		}
-	}
-	if e.ChecksFile == "" {
-		e.ChecksFile = check.BundledFile(getenv, executable)
 	}
 	return e
 }

@@ -175,12 +175,3 @@ func compute(app string, nAreas, nLocs int, withPhases bool, a Assumptions, p Pr
 	e.Route53 = areas * (p.Route53Check + 3*p.Route53Feature)
 	return e
 }
-
-// MetricCount is the number of metrics that exist every hour (the bill's core).
-func MetricCount(c *check.Config) int {
-	n := len(c.Areas)*len(c.Locations) + len(c.Locations)
-	if c.Metrics.Phases {
-		n += 5 * len(c.Areas) * len(c.Locations)
-	}
-	return n
-}

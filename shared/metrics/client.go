@@ -7,6 +7,13 @@ import (
 	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
 )
 
+// Environment variables that point a function's CloudWatch client, set by
+// template.yaml (the endpoint only for local runs against an emulator).
+const (
+	EnvHomeRegion      = "LOOKOUT_HOME_REGION"
+	EnvMetricsEndpoint = "LOOKOUT_METRICS_ENDPOINT"
+)
+
 // NewCloudWatchClient returns a CloudWatch client for the HOME region, where
 // every location publishes and the alarms live, whatever region awsCfg (the
 // function's own) names. It keeps the SDK's standard retryer; callers bound

@@ -30,15 +30,15 @@ import (
 const (
 	// EnvChecksFile is the checks file's path. Default: checks.yaml beside
 	// the executable, else $LAMBDA_TASK_ROOT/checks.yaml.
-	EnvChecksFile = "LOOKOUT_CHECKS_FILE"
+	EnvChecksFile = check.EnvChecksFile
 	// EnvLocation is the region this stack probes from (a key of the checks
 	// file's locations, e.g. eu-west-2). Default: AWS_REGION.
 	EnvLocation = "LOOKOUT_LOCATION"
 	// EnvHomeRegion is where metrics are published. Default: the checks file's home_region.
-	EnvHomeRegion = "LOOKOUT_HOME_REGION"
+	EnvHomeRegion = metrics.EnvHomeRegion
 	// EnvMetricsEndpoint overrides the CloudWatch endpoint (local runs against
 	// an emulator only). Default: none, the home region's public endpoint.
-	EnvMetricsEndpoint = "LOOKOUT_METRICS_ENDPOINT"
+	EnvMetricsEndpoint = metrics.EnvMetricsEndpoint
 )
 
 // DefaultChecksFile is the checks file's name beside the bootstrap.
@@ -58,7 +58,7 @@ type Env struct {
 // checks file.
 func EnvFrom(getenv func(string) string, executable string) Env {
 	e := Env{
-		ChecksFile:      getenv(EnvChecksFile),
+		ChecksFile:      check.ChecksFile(getenv, executable),
 		Location:        getenv(EnvLocation),
 		HomeRegion:      getenv(EnvHomeRegion),
 		MetricsEndpoint: getenv(EnvMetricsEndpoint),
@@ -66,9 +66,6 @@ func EnvFrom(getenv func(string) string, executable string) Env {
 	}
 	if e.Location == "" {
 		e.Location = getenv("AWS_REGION")
-	}
-	if e.ChecksFile == "" {
-		e.ChecksFile = check.BundledFile(getenv, executable)
 	}
 	return e
 }
