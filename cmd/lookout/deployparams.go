@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -35,6 +36,10 @@ func cmdDeployParams(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	p, err := deploy.Params(cfg, *location)
+	if errors.Is(err, deploy.ErrUnknownLocation) {
+		fmt.Fprintf(stderr, "lookout deploy-params: --location %s: %v\n", *location, err)
+		return exitUsage
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "lookout: %s: %v\n", *file, err)
 		return exitFailed

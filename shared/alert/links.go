@@ -63,7 +63,7 @@ func BuildLinks(inc *Incident, cfg *check.Config, o LinkOptions) Links {
 	case inc.Location != "":
 		filter = fmt.Sprintf("location = %q", inc.Location)
 	}
-	query := "fields @timestamp, location, area, verdict, class, msg\n"
+	query := "fields @timestamp, location, area, verdict, class, message\n"
 	if filter != "" {
 		query += "| filter " + filter + "\n"
 	}

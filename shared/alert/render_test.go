@@ -199,7 +199,7 @@ func TestLogsInsightsLink(t *testing.T) {
 	if len(l.Logs) != 4 || l.Logs[0].Text != "New York" {
 		t.Fatalf("logs links %+v", l.Logs)
 	}
-	want := "https://eu-west-2.console.aws.amazon.com/cloudwatch/home?region=eu-west-2#logsV2:logs-insights$3FqueryDetail$3D~(end~'2026-11-24T14*3a32*3a10.317Z~start~'2026-11-24T13*3a32*3a10.317Z~timeType~'ABSOLUTE~tz~'UTC~editorString~'fields*20*40timestamp*2c*20location*2c*20area*2c*20verdict*2c*20class*2c*20msg*0a*7c*20filter*20area*20*3d*20*22SignIn*22*0a*7c*20sort*20*40timestamp*20desc*0a*7c*20limit*20200~source~(~'*2faws*2flambda*2flookout-probe))"
+	want := "https://eu-west-2.console.aws.amazon.com/cloudwatch/home?region=eu-west-2#logsV2:logs-insights$3FqueryDetail$3D~(end~'2026-11-24T14*3a32*3a10.317Z~start~'2026-11-24T13*3a32*3a10.317Z~timeType~'ABSOLUTE~tz~'UTC~editorString~'fields*20*40timestamp*2c*20location*2c*20area*2c*20verdict*2c*20class*2c*20message*0a*7c*20filter*20area*20*3d*20*22SignIn*22*0a*7c*20sort*20*40timestamp*20desc*0a*7c*20limit*20200~source~(~'*2faws*2flambda*2flookout-probe))"
 	if got := l.Logs[1].Href; got != want {
 		t.Errorf("London logs link\n got %s\nwant %s", got, want)
 	}

@@ -32,6 +32,10 @@ var (
 	SSMNamePattern = regexp.MustCompile(`^(/[A-Za-z0-9_.\-/]+)?$`)
 )
 
+// ErrUnknownLocation is a stack region that is not one of the checks file's
+// locations: the caller asked for something that does not exist (a usage error).
+var ErrUnknownLocation = errors.New("unknown location")
+
 // Parameters are the template parameters of one location's stack.
 type Parameters struct {
 	AppName    string
@@ -74,7 +78,10 @@ func Params(cfg *check.Config, region string) (Parameters, error) {
 	}
 	label, ok := cfg.Locations[region]
 	if !ok {
-		return Parameters{}, fmt.Errorf("%s is not one of the checks file's locations (%s)", region, strings.Join(metrics.LocationRegions(cfg), ", "))
+		return Parameters{}, fmt.Errorf("%w: %s is not one of the checks file's locations (%s)", ErrUnknownLocation, region, strings.Join(metrics.LocationRegions(cfg), ", "))
+	}
+	if err := checkDeployableRefs(cfg, region); err != nil {
+		return Parameters{}, err
 	}
 	if err := checkSecretPaths(cfg); err != nil {
 		return Parameters{}, err

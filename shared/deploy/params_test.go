@@ -222,6 +222,18 @@ areas:
   - id: Home
     request: {url: "https://example.com/", headers: {Authorization: "Bearer ${secret:prod/token#t}"}}
 `, "", "move ${secret:prod/token#t} there"},
+		{"an environment variable (a deployed probe has none)", "app: a\n" + `
+areas:
+  - id: Home
+    request: {url: "https://example.com/", headers: {X-Api-Key: "${env:MONITOR_TOKEN}"}}
+`, "", "test.yaml:5: areas[0].request.headers.X-Api-Key: cannot be resolved by a deployed probe: ${env:MONITOR_TOKEN}: a deployed probe has no environment variable MONITOR_TOKEN: store the value in SSM Parameter Store as ${ssm:/lookout/a/monitor-token}"},
+		{"a secret ARN of another region than the stack's", "app: a\n" + `
+areas:
+  - id: Home
+    request:
+      url: "https://example.com/"
+      headers: {X-Api-Key: "${secret:arn:aws:secretsmanager:us-east-1:123456789012:secret:lookout/a/key-AbCdEf}"}
+`, "eu-west-2", "test.yaml:7: areas[0].request.headers.X-Api-Key: cannot be resolved by a deployed probe: ${secret:arn:aws:secretsmanager:us-east-1:123456789012:secret:lookout/a/key-AbCdEf}: the secret is in us-east-1 but the eu-west-2 probe reads only its own region's secrets: refer to it by name (${secret:lookout/a/key})"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,0 +1,73 @@
+package deploy
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/lookout-monitoring/lookout/shared/check"
+)
+
+// ErrNotDeployable marks a reference that `lookout run` can resolve on a
+// laptop but a deployed probe cannot.
+var ErrNotDeployable = errors.New("cannot be resolved by a deployed probe")
+
+// checkDeployableRefs refuses the references a probe function in region could
+// not resolve at init, each at its file:line and field, with the fix:
+//
+//   - ${env:NAME}: the template sets no such variable in the function, so the
+//     round would fail from every location at once;
+//   - a Secrets Manager ARN of another region: each location's probe reads its
+//     own region's secrets (and its role is scoped to them).
+func checkDeployableRefs(cfg *check.Config, region string) error {
+	var errs check.Errors
+	for _, fr := range cfg.Refs() {
+		var msg string
+		switch fr.Ref.Kind {
+		case check.RefEnv:
+			msg = fmt.Sprintf("%s: a deployed probe has no environment variable %s: store the value in SSM Parameter Store as ${ssm:/%s/%s} (or in Secrets Manager as ${secret:%s/%s}) in every location's region",
+				fr.Ref, fr.Ref.Arg, SecretsPath(cfg.App), envToPath(fr.Ref.Arg), SecretsPath(cfg.App), envToPath(fr.Ref.Arg))
+		case check.RefSecret:
+			id, _, _ := strings.Cut(fr.Ref.Arg, "#")
+			if r, ok := arnRegion(id); ok && r != region {
+				msg = fmt.Sprintf("%s: the secret is in %s but the %s probe reads only its own region's secrets: refer to it by name (${secret:%s}) and replicate it to every location's region",
+					fr.Ref, r, region, secretName(id))
+			}
+		}
+		if msg != "" {
+			errs = append(errs, &check.FieldError{File: cfg.File, Line: fr.Line, Field: fr.Field, Err: fmt.Errorf("%w: %s", ErrNotDeployable, msg)})
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// arnRegion is the region of an ARN (arn:partition:service:region:account:...).
+func arnRegion(s string) (string, bool) {
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return "", false
+	}
+	return parts[3], parts[3] != ""
+}
+
+// secretName is a Secrets Manager ARN's secret name, without the random
+// six-character suffix Secrets Manager appends.
+func secretName(arn string) string {
+	_, name, ok := strings.Cut(arn, ":secret:")
+	if !ok {
+		return arn
+	}
+	if i := strings.LastIndex(name, "-"); i > 0 && len(name)-i == 7 {
+		name = name[:i]
+	}
+	return name
+}
+
+// envToPath suggests a parameter name for an environment variable:
+// MONITOR_TOKEN -> monitor-token.
+func envToPath(name string) string {
+	return strings.ToLower(strings.ReplaceAll(name, "_", "-"))
+}
