@@ -624,17 +624,7 @@ func checkParameterValue(t *testing.T, name string, d templateParameter, value s
 // and ordered by deploy.Plan, with its region, and types nothing the checks
 // file already says.
 func TestSamconfigAgreesWithChecksAndTemplate(t *testing.T) {
-	python := needTool(t, "python3", "-c", "import tomllib")
-	cmd := exec.Command(python, "-c", "import json, sys, tomllib; json.dump(tomllib.load(open(sys.argv[1], 'rb')), sys.stdout)", "samconfig.toml")
-	cmd.Dir = repoRoot
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("read samconfig.toml: %v", err)
-	}
-	var conf map[string]any
-	if err := json.Unmarshal(out, &conf); err != nil {
-		t.Fatal(err)
-	}
+	conf := readSamconfig(t)
 	if conf["version"] != 0.1 {
 		t.Errorf("version = %v, want 0.1", conf["version"])
 	}
