@@ -47,6 +47,6 @@ $(LOOKOUT):
 
 ## template-lint: cfn-lint with the SAM translator and language extensions
 template-lint:
-	@if command -v cfn-lint >/dev/null; then echo "cfn-lint template.yaml"; cfn-lint template.yaml; \
+	@if command -v cfn-lint >/dev/null; then echo "cfn-lint template.yaml area-alarms.yaml"; cfn-lint template.yaml area-alarms.yaml; \
 	elif [ "$$CI" = true ]; then echo "cfn-lint is required under CI=true" >&2; exit 1; \
 	else echo "cfn-lint not installed (pip install cfn-lint): template lint skipped"; fi

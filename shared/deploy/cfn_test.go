@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/lookout-monitoring/lookout/shared/check"
 )
 
 // This file holds the test helpers that read the template: running cfn-lint,
@@ -76,80 +78,188 @@ func props(r map[string]any) map[string]any {
 	return p
 }
 
-// expanded is template.yaml expanded once per test binary for the example
-// checks file's home stack.
-var expanded struct {
-	once   sync.Once
-	tpl    tpl
+// stacks is what one location's deploy creates, expanded into plain
+// CloudFormation: template.yaml, and in the home region the nested alarm
+// stacks (area-alarms.yaml) it creates, each with the parameters the parent
+// passes it.
+type stacks struct {
+	parent tpl
 	params map[string]any // every template parameter's value: deploy-params, else its Default
-	err    error
+	// children are the nested stacks created in the home region, by logical id.
+	children map[string]child
+}
+
+type child struct {
+	template string // path, relative to the repository
+	tpl      tpl
+	params   map[string]any
+}
+
+// expanded is the example checks file's home stack, expanded once per test binary.
+var expanded struct {
+	once sync.Once
+	s    stacks
+	err  error
 }
 
 // expandExample expands template.yaml with the parameters `lookout
-// deploy-params` derives from the example checks file (Fn::ForEach needs the
-// values: cfn-lint takes them from each parameter's Default, which the script
-// sets from the JSON parameter list).
+// deploy-params` derives from the example checks file, and the nested stacks
+// it creates in the home region.
 func expandExample(t *testing.T) (tpl, map[string]any) {
 	t.Helper()
-	python := needTool(t, "python3", "-c", "import cfnlint.template.transforms")
+	s := exampleStacks(t)
+	return s.parent, s.params
+}
+
+func exampleStacks(t *testing.T) stacks {
+	t.Helper()
+	needTool(t, "python3", "-c", "import cfnlint.template.transforms")
 	expanded.once.Do(func() {
-		p, err := Params(loadExample(t), "")
-		if err != nil {
-			expanded.err = err
-			return
-		}
-		js, err := p.JSON()
-		if err != nil {
-			expanded.err = err
-			return
-		}
-		dir, err := os.MkdirTemp("", "lookout-template")
-		if err != nil {
-			expanded.err = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		file := filepath.Join(dir, "params.json")
-		if err := os.WriteFile(file, js, 0o644); err != nil {
-			expanded.err = err
-			return
-		}
-		cmd := exec.Command(python, "scripts/expand-template.py", "--region", p.HomeRegion, "--parameters", file, "template.yaml")
-		cmd.Dir = repoRoot
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			expanded.err = fmt.Errorf("expand-template.py: %v\n%s", err, stderr.String())
-			return
-		}
-		var doc tpl
-		if err := json.Unmarshal(out, &doc); err != nil {
-			expanded.err = fmt.Errorf("expanded template: %v", err)
-			return
-		}
-		values := map[string]any{}
-		for name, decl := range doc.section("Parameters") {
-			if d, ok := decl.(map[string]any)["Default"]; ok {
-				values[name] = fmt.Sprint(d)
-			}
-		}
-		for _, o := range p.Overrides() {
-			values[o.Key] = o.Value
-		}
-		for name, decl := range doc.section("Parameters") {
-			if decl.(map[string]any)["Type"] == "CommaDelimitedList" {
-				if s, ok := values[name].(string); ok {
-					values[name] = commaList(s)
-				}
-			}
-		}
-		expanded.tpl, expanded.params = doc, values
+		expanded.s, expanded.err = expandStacks(t, loadExample(t))
 	})
 	if expanded.err != nil {
 		t.Fatal(expanded.err)
 	}
-	return expanded.tpl, expanded.params
+	return expanded.s
+}
+
+// expandJob is one template for scripts/expand-template.py --jobs.
+type expandJob struct {
+	Template   string     `json:"template"`
+	Region     string     `json:"region"`
+	Parameters []Override `json:"parameters"`
+}
+
+// expandTemplates expands templates with cfn-lint's transforms, in one run of
+// scripts/expand-template.py (Fn::ForEach needs the parameter values:
+// cfn-lint takes them from each parameter's Default, which the script sets).
+func expandTemplates(t *testing.T, jobs []expandJob) ([]tpl, error) {
+	t.Helper()
+	python := needTool(t, "python3", "-c", "import cfnlint.template.transforms")
+	js, err := json.Marshal(jobs)
+	if err != nil {
+		return nil, err
+	}
+	file := filepath.Join(t.TempDir(), "jobs.json")
+	if err := os.WriteFile(file, js, 0o644); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(python, "scripts/expand-template.py", "--jobs", file)
+	cmd.Dir = repoRoot
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("expand-template.py: %v\n%s", err, stderr.String())
+	}
+	var docs []tpl
+	if err := json.Unmarshal(out, &docs); err != nil {
+		return nil, fmt.Errorf("expanded templates: %v", err)
+	}
+	return docs, nil
+}
+
+// paramValues are a template's parameter values: the given ones, else the
+// Default; list parameters as []string.
+func paramValues(doc tpl, given []Override) map[string]any {
+	values := map[string]any{}
+	for name, decl := range doc.section("Parameters") {
+		if d, ok := decl.(map[string]any)["Default"]; ok {
+			values[name] = fmt.Sprint(d)
+		}
+	}
+	for _, o := range given {
+		values[o.Key] = o.Value
+	}
+	for name, decl := range doc.section("Parameters") {
+		if decl.(map[string]any)["Type"] == "CommaDelimitedList" {
+			if s, ok := values[name].(string); ok {
+				values[name] = commaList(s)
+			}
+		}
+	}
+	return values
+}
+
+// expandStacks expands the home stack of a checks file and its nested stacks.
+func expandStacks(t *testing.T, cfg *check.Config) (stacks, error) {
+	t.Helper()
+	p, err := Params(cfg, "")
+	if err != nil {
+		return stacks{}, err
+	}
+	docs, err := expandTemplates(t, []expandJob{{"template.yaml", p.HomeRegion, p.Overrides()}})
+	if err != nil {
+		return stacks{}, err
+	}
+	s := stacks{parent: docs[0], params: paramValues(docs[0], p.Overrides()), children: map[string]child{}}
+	home := &cfnEval{t: t, tpl: s.parent, params: s.params, region: p.HomeRegion}
+	var (
+		jobs []expandJob
+		ids  []string
+	)
+	for _, id := range sortedNames(s.parent.section("Resources")) {
+		r := s.parent.resource(id)
+		if r["Type"] != "AWS::CloudFormation::Stack" || !home.deployed(r) {
+			continue
+		}
+		pr := home.value(props(r)).(map[string]any)
+		job := expandJob{Template: pr["TemplateURL"].(string), Region: p.HomeRegion}
+		given, _ := pr["Parameters"].(map[string]any)
+		for _, k := range sortedNames(given) {
+			job.Parameters = append(job.Parameters, Override{k, fmt.Sprint(given[k])})
+		}
+		jobs, ids = append(jobs, job), append(ids, id)
+	}
+	if len(jobs) == 0 {
+		return s, nil
+	}
+	kids, err := expandTemplates(t, jobs)
+	if err != nil {
+		return stacks{}, err
+	}
+	for i, id := range ids {
+		s.children[id] = child{template: jobs[i].Template, tpl: kids[i], params: paramValues(kids[i], jobs[i].Parameters)}
+	}
+	return s, nil
+}
+
+// alarms lists every alarm of the home region's stacks, resolved: the
+// parent's and its nested stacks', by logical id (nested ones as
+// Stack/Alarm), with the Condition of its declaration.
+func (s stacks) alarms(t *testing.T, region string) map[string]resolvedAlarm {
+	t.Helper()
+	out := map[string]resolvedAlarm{}
+	walk := func(prefix string, doc tpl, params map[string]any) {
+		e := &cfnEval{t: t, tpl: doc, params: params, region: region}
+		for _, id := range sortedNames(doc.section("Resources")) {
+			r := doc.resource(id)
+			if r["Type"] != "AWS::CloudWatch::Alarm" || !e.deployed(r) {
+				continue
+			}
+			c, _ := r["Condition"].(string)
+			out[prefix+id] = resolvedAlarm{Props: e.value(props(r)).(map[string]any), Condition: c}
+		}
+	}
+	walk("", s.parent, s.params)
+	for _, id := range sortedNames(anyMap(s.children)) {
+		c := s.children[id]
+		walk(id+"/", c.tpl, c.params)
+	}
+	return out
+}
+
+type resolvedAlarm struct {
+	Props     map[string]any
+	Condition string
+}
+
+func anyMap[V any](m map[string]V) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // noValue is what AWS::NoValue resolves to; containers drop it.

@@ -21,9 +21,6 @@ func (p Parameters) Overrides() []Override {
 		{"HomeRegion", p.HomeRegion},
 		{"LocationLabel", p.LocationLabel},
 		{"LocationLabels", strings.Join(p.LocationLabels, ",")},
-		// The check package allows letters and digits only in area ids, so a
-		// comma never needs escaping.
-		{"AreaIds", strings.Join(p.AreaIDs, ",")},
 		{"Quorum", strconv.Itoa(p.Quorum)},
 		{"DownM", strconv.Itoa(p.DownM)},
 		{"DownN", strconv.Itoa(p.DownN)},
@@ -31,6 +28,13 @@ func (p Parameters) Overrides() []Override {
 		{"SlowN", strconv.Itoa(p.SlowN)},
 		{"SilentAfter", strconv.Itoa(p.SilentAfter)},
 		{"ScheduleRate", p.ScheduleRate},
+	}
+	// Every chunk, the empty ones as "": a chunk left out would keep the
+	// stack's previous value, and its alarms, after its areas were removed.
+	// The check package allows letters and digits only in area ids, so a
+	// comma never needs escaping.
+	for i, c := range p.AreaChunks {
+		out = append(out, Override{ChunkParam(i + 1), c.Value()})
 	}
 	for _, o := range []Override{
 		{"AlertEmail", p.AlertEmail},

@@ -47,9 +47,11 @@ type Parameters struct {
 	// LocationLabels are every location's label in metrics.LocationRegions
 	// order (home first): one Silent alarm each.
 	LocationLabels []string
-	// AreaIDs are every area's id, in the checks file's order: one Down and
-	// one Slow alarm each.
+	// AreaIDs are every area's id, in the checks file's order, and
+	// AreaChunks the same ids in chunks (ChunkAreas): one nested stack of
+	// Down and Slow alarms each.
 	AreaIDs     []string
+	AreaChunks  [AreaChunks]Chunk
 	Quorum      int
 	DownM       int
 	DownN       int
@@ -72,12 +74,10 @@ func Params(cfg *check.Config, region string) (Parameters, error) {
 	if region == "" {
 		region = cfg.HomeRegion
 	}
-	plan, err := Plan(cfg)
-	if err != nil {
+	if _, err := Plan(cfg); err != nil {
 		return Parameters{}, err
 	}
-	label, ok := cfg.Locations[region]
-	if !ok {
+	if _, ok := cfg.Locations[region]; !ok {
 		return Parameters{}, fmt.Errorf("%w: %s is not one of the checks file's locations (%s)", ErrUnknownLocation, region, strings.Join(metrics.LocationRegions(cfg), ", "))
 	}
 	if err := checkDeployableRefs(cfg, region); err != nil {
@@ -86,11 +86,30 @@ func Params(cfg *check.Config, region string) (Parameters, error) {
 	if err := checkSecretPaths(cfg); err != nil {
 		return Parameters{}, err
 	}
+	if _, err := Measure(cfg); err != nil {
+		return Parameters{}, err
+	}
+	chunks, err := ChunkAreas(areaIDs(cfg))
+	if err != nil {
+		return Parameters{}, err
+	}
+	return params(cfg, region, chunks)
+}
+
+// params fills in the parameters of the stack in region, with the areas in
+// the given chunks, and checks nothing.
+func params(cfg *check.Config, region string, chunks [AreaChunks]Chunk) (Parameters, error) {
+	plan, err := Plan(cfg)
+	if err != nil {
+		return Parameters{}, err
+	}
 	p := Parameters{
 		AppName:        cfg.App,
 		HomeRegion:     cfg.HomeRegion,
 		LocationRegion: region,
-		LocationLabel:  label,
+		LocationLabel:  cfg.Locations[region],
+		AreaIDs:        areaIDs(cfg),
+		AreaChunks:     chunks,
 		Quorum:         cfg.Alerting.Quorum,
 		DownM:          cfg.Alerting.Down.M,
 		DownN:          cfg.Alerting.Down.N,
@@ -102,10 +121,16 @@ func Params(cfg *check.Config, region string) (Parameters, error) {
 	for _, s := range plan {
 		p.LocationLabels = append(p.LocationLabels, s.Label)
 	}
-	for _, a := range cfg.Areas {
-		p.AreaIDs = append(p.AreaIDs, a.ID)
-	}
 	return p, nil
+}
+
+// areaIDs lists the checks file's area ids in its order.
+func areaIDs(cfg *check.Config) []string {
+	ids := make([]string, len(cfg.Areas))
+	for i, a := range cfg.Areas {
+		ids[i] = a.ID
+	}
+	return ids
 }
 
 // Validate checks the values a person gives (email, phone, pager key parameter).

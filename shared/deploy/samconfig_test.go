@@ -87,7 +87,7 @@ func TestSamParametersReadOnlyTheEnvsOwnSections(t *testing.T) {
 	conf := map[string]any{
 		"default": map[string]any{"build": map[string]any{"parameters": map[string]any{"language_extensions": true}}},
 		"london": map[string]any{
-			"global": map[string]any{"parameters": map[string]any{"region": "eu-west-2", "lint": false}},
+			"global":   map[string]any{"parameters": map[string]any{"region": "eu-west-2", "lint": false}},
 			"validate": map[string]any{"parameters": map[string]any{"lint": true}},
 		},
 	}

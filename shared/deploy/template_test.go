@@ -32,41 +32,46 @@ var probeResources = []string{
 	"ProbeRole",
 }
 
+// cfn-lint runs here, once per test run, on both templates (make test does
+// not run it again).
 func TestTemplateLintsClean(t *testing.T) {
 	cfnLint := needTool(t, "cfn-lint")
-	cmd := exec.Command(cfnLint, "template.yaml")
+	cmd := exec.Command(cfnLint, "template.yaml", "area-alarms.yaml")
 	cmd.Dir = repoRoot
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("cfn-lint template.yaml: %v\n%s", err, out)
+		t.Fatalf("cfn-lint template.yaml area-alarms.yaml: %v\n%s", err, out)
 	}
 }
 
 // Every Down, Slow and Silent alarm in the template is the one metrics.Alarms
 // derives from the checks file, field by field, and there are no others.
 func TestTemplateAlarmsAreTheSchemasAlarms(t *testing.T) {
-	doc, params := expandExample(t)
+	s := exampleStacks(t)
 	cfg := loadExample(t)
-	home := &cfnEval{t: t, tpl: doc, params: params, region: cfg.HomeRegion}
 
 	got := map[string]map[string]any{}
-	for _, id := range sortedNames(doc.section("Resources")) {
-		r := doc.resource(id)
-		if r["Type"] != "AWS::CloudWatch::Alarm" {
-			continue
-		}
-		p := home.value(props(r)).(map[string]any)
-		name, _ := p["AlarmName"].(string)
-		if _, ours := metrics.ParseAlarmName(name); !ours {
+	alarms := s.alarms(t, cfg.HomeRegion)
+	for _, id := range sortedNames(anyMap(alarms)) {
+		a := alarms[id]
+		name, _ := a.Props["AlarmName"].(string)
+		n, ours := metrics.ParseAlarmName(name)
+		if !ours {
 			continue // the notifier's own alarms, tested below
 		}
-		if r["Condition"] != "IsHome" {
-			t.Errorf("%s (%s): Condition %v, want IsHome", id, name, r["Condition"])
+		// Silent alarms live in template.yaml behind IsHome; Down and Slow
+		// alarms in the nested stacks, which only the home region creates.
+		nested := strings.Contains(id, "/")
+		if want := n.Kind != metrics.KindSilent; nested != want {
+			t.Errorf("%s (%s): in a nested stack = %v, want %v", id, name, nested, want)
+		}
+		if !nested && a.Condition != "IsHome" {
+			t.Errorf("%s (%s): Condition %v, want IsHome", id, name, a.Condition)
 		}
 		if _, dup := got[name]; dup {
 			t.Errorf("alarm %s declared twice", name)
 		}
-		got[name] = p
+		got[name] = a.Props
 	}
 
 	specs := metrics.Alarms(cfg)
@@ -239,7 +244,9 @@ func TestTemplateHomeOnlyResourcesAreBehindIsHome(t *testing.T) {
 	var elsewhere []string
 	for _, id := range sortedNames(doc.section("Resources")) {
 		r := doc.resource(id)
-		if !home.deployed(r) {
+		// An alarm chunk's stack is created only when the chunk has areas.
+		chunk := r["Type"] == "AWS::CloudFormation::Stack" && strings.HasPrefix(id, "AreaAlarms")
+		if !home.deployed(r) && !chunk {
 			t.Errorf("%s is not created in the home region", id)
 		}
 		if other.deployed(r) {
@@ -695,18 +702,30 @@ func TestSamconfigAgreesWithChecksAndTemplate(t *testing.T) {
 // The README lists every resource a stack creates (Fn::ForEach alarms as
 // Down<Area>Alarm, Slow<Area>Alarm and Silent<Location>Alarm).
 func TestDocsListEveryResource(t *testing.T) {
-	doc, _ := expandExample(t)
+	s := exampleStacks(t)
 	b, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(b)
-	perArea := regexp.MustCompile(`^(Down|Slow|Silent)[A-Za-z0-9]+Alarm$`)
-	for _, id := range sortedNames(doc.section("Resources")) {
-		if m := perArea.FindStringSubmatch(id); m != nil {
-			id = m[1] + "<Area>Alarm"
-			if m[1] == "Silent" {
-				id = "Silent<Location>Alarm"
+	generic := []struct {
+		pattern *regexp.Regexp
+		doc     string
+	}{
+		{regexp.MustCompile(`^Silent[A-Za-z0-9]+Alarm$`), "Silent<Location>Alarm"},
+		{regexp.MustCompile(`^AreaAlarms[0-9]{2}$`), "AreaAlarms<NN>"},
+		{regexp.MustCompile(`^Down[A-Za-z0-9]+Alarm$`), "Down<Area>Alarm"},
+		{regexp.MustCompile(`^Slow[A-Za-z0-9]+Alarm$`), "Slow<Area>Alarm"},
+	}
+	ids := sortedNames(s.parent.section("Resources"))
+	for _, c := range s.children {
+		ids = append(ids, sortedNames(c.tpl.section("Resources"))...)
+	}
+	for _, id := range ids {
+		for _, g := range generic {
+			if g.pattern.MatchString(id) {
+				id = g.doc
+				break
 			}
 		}
 		if !strings.Contains(text, "`"+id+"`") {
