@@ -48,7 +48,7 @@ const (
 	// shows: the worst, by a Metrics Insights query with ORDER BY and LIMIT.
 	DashboardTopN = 50
 	// dashboardWidgets are the dashboard's widgets (a fixed layout).
-	dashboardWidgets = 10
+	dashboardWidgets = 9
 	// topNGraphs are the dashboard graphs drawn by a top-N query.
 	topNGraphs = 5
 	// fixedDashboardSeries are the notifier graph's three metrics.
@@ -182,9 +182,9 @@ func Measure(cfg *check.Config) (Figures, error) {
 		over("bytes of the description of alarm "+name, len(s.Description), MaxAlarmDescBytes, "shorten the area's name")
 	}
 
-	// Per-location graphs draw one series per location; the per-area graphs
-	// draw the DashboardTopN worst.
-	f.MaxGraphSeries = max(DashboardTopN, locations)
+	// The heartbeat graph draws two series per location (heartbeats,
+	// abstentions); the per-area graphs the DashboardTopN worst each.
+	f.MaxGraphSeries = max(DashboardTopN, 2*locations, fixedDashboardSeries)
 	f.DashboardSeries = topNGraphs*DashboardTopN + 2*locations + fixedDashboardSeries
 	over("widgets on the dashboard", f.Widgets, MaxWidgets, "")
 	over("series in one dashboard graph", f.MaxGraphSeries, MaxSeriesPerGraph, "use fewer locations")

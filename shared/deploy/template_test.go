@@ -2,11 +2,13 @@ package deploy
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -481,61 +483,156 @@ func checkStatement(t *testing.T, role string, st map[string]any, app string) {
 
 // The dashboard finds areas and locations by SEARCH, so it never names one:
 // it needs no edit when the checks file changes.
-func TestTemplateDashboardSearchesEveryAreaAndLocation(t *testing.T) {
+// The dashboard finds every area and location by their dimensions, and no
+// graph can silently drop series: each per-area graph is a Metrics Insights
+// query ranking every area with ORDER BY and a LIMIT, a SEARCH is only over
+// locations, and the counts are the figures `lookout validate` checks.
+func TestTemplateDashboardRanksEveryAreaAndTruncatesNothingSilently(t *testing.T) {
 	doc, params := expandExample(t)
 	cfg := loadExample(t)
-	home := &cfnEval{t: t, tpl: doc, params: params, region: cfg.HomeRegion}
+	dash := dashboardOf(t, doc, params, cfg.HomeRegion)
+	ns := strconv.Quote(metrics.Namespace(cfg.App))
+	top := fmt.Sprintf("LIMIT %d", DashboardTopN)
+	want := []string{
+		`SELECT SUM(` + metrics.Failed + `) FROM SCHEMA(` + ns + `, Area) GROUP BY Area ORDER BY SUM() DESC ` + top,
+		`SELECT SUM(` + metrics.Slow + `) FROM SCHEMA(` + ns + `, Area) GROUP BY Area ORDER BY SUM() DESC ` + top,
+		`SELECT AVG(` + metrics.Latency + `) FROM SCHEMA(` + ns + `, Area, Location) GROUP BY Area, Location ORDER BY AVG() DESC ` + top,
+		`SELECT MAX(` + metrics.Latency + `) FROM SCHEMA(` + ns + `, Area, Location) GROUP BY Area ORDER BY MAX() DESC ` + top,
+		`SELECT SUM(` + metrics.Failed + `) FROM SCHEMA(` + ns + `, Area, Location) GROUP BY Area, Location ORDER BY SUM() DESC ` + top,
+		`SEARCH('{` + ns + `,Location} MetricName="` + metrics.Heartbeat + `"', 'SampleCount', 60)`,
+		`SEARCH('{` + ns + `,Location} MetricName="` + metrics.Abstained + `"', 'Sum', 60)`,
+	}
+	var expressions []string
+	for _, g := range dash.graphs {
+		expressions = append(expressions, g.expressions...)
+	}
+	if !slices.Equal(expressions, want) {
+		t.Errorf("dashboard expressions\n got %q\nwant %q", expressions, want)
+	}
+	for _, g := range dash.graphs {
+		if g.topN && !strings.Contains(g.title, fmt.Sprintf("%d worst", DashboardTopN)) && !strings.Contains(g.title, fmt.Sprintf("%d slowest", DashboardTopN)) {
+			t.Errorf("graph %q shows only the %d worst but its title does not say so", g.title, DashboardTopN)
+		}
+		if g.region != cfg.HomeRegion {
+			t.Errorf("graph %q: region %v, want the home region", g.title, g.region)
+		}
+	}
+	if dash.types["alarm"] == 0 || dash.types["metric"] < 5 {
+		t.Errorf("widgets by type = %v, want an alarm status widget and the metric widgets", dash.types)
+	}
+	f, err := Measure(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Widgets != dash.widgets || f.DashboardSeries != dash.series(len(cfg.Locations)) ||
+		f.MaxGraphSeries != dash.maxGraph(len(cfg.Locations)) || f.TopNGraphs != dash.topNGraphs() {
+		t.Errorf("Measure: %d widgets, %d series, %d in one graph, %d top-N graphs; the dashboard: %d, %d, %d, %d",
+			f.Widgets, f.DashboardSeries, f.MaxGraphSeries, f.TopNGraphs,
+			dash.widgets, dash.series(len(cfg.Locations)), dash.maxGraph(len(cfg.Locations)), dash.topNGraphs())
+	}
+	for _, a := range cfg.Areas {
+		if regexp.MustCompile(`\b` + a.ID + `\b`).MatchString(dash.body) {
+			t.Errorf("the dashboard names area %s: it would need an edit when areas change", a.ID)
+		}
+	}
+	for _, l := range cfg.Locations {
+		if strings.Contains(dash.body, l) {
+			t.Errorf("the dashboard names location %s", l)
+		}
+	}
+}
+
+// dashboard is the home stack's dashboard body, read as CloudWatch reads it.
+type dashboard struct {
+	body    string
+	widgets int
+	types   map[string]int
+	graphs  []graph
+}
+
+// graph is one metric widget and what bounds its series.
+type graph struct {
+	title, region string
+	expressions   []string
+	metrics       int  // plain metrics: one series each
+	topN          bool // a Metrics Insights query with ORDER BY ... LIMIT
+	limit         int  // its LIMIT
+	byLocation    int  // SEARCHes over {Location}: one series per location each
+}
+
+var insightsLimit = regexp.MustCompile(`^SELECT .* FROM SCHEMA\(.*\) GROUP BY .* ORDER BY [A-Z]+\(\) DESC LIMIT ([0-9]+)$`)
+
+func dashboardOf(t *testing.T, doc tpl, params map[string]any, region string) dashboard {
+	t.Helper()
+	home := &cfnEval{t: t, tpl: doc, params: params, region: region}
 	body := home.value(props(doc.resource("Dashboard"))).(map[string]any)["DashboardBody"].(string)
-	var dash struct {
+	var d struct {
 		Widgets []struct {
 			Type       string         `json:"type"`
 			Properties map[string]any `json:"properties"`
 		} `json:"widgets"`
 	}
-	if err := json.Unmarshal([]byte(body), &dash); err != nil {
+	if err := json.Unmarshal([]byte(body), &d); err != nil {
 		t.Fatalf("DashboardBody is not JSON: %v\n%s", err, body)
 	}
-	ns := metrics.Namespace(cfg.App)
-	want := []string{
-		`SEARCH('{` + ns + `,Area,Location} MetricName="` + metrics.Latency + `"', 'Average', 60)`,
-		`SEARCH('{` + ns + `,Area} MetricName="` + metrics.Failed + `"', 'Sum', 60)`,
-		`SEARCH('{` + ns + `,Area} MetricName="` + metrics.Slow + `"', 'Sum', 60)`,
-		`SEARCH('{` + ns + `,Location} MetricName="` + metrics.Heartbeat + `"', 'SampleCount', 60)`,
-	}
-	var expressions []string
-	types := map[string]int{}
-	for _, w := range dash.Widgets {
-		types[w.Type]++
-		if w.Type == "metric" && w.Properties["region"] != cfg.HomeRegion {
-			t.Errorf("widget %v: region %v, want the home region", w.Properties["title"], w.Properties["region"])
+	out := dashboard{body: body, widgets: len(d.Widgets), types: map[string]int{}}
+	for _, w := range d.Widgets {
+		out.types[w.Type]++
+		if w.Type != "metric" {
+			continue
 		}
+		g := graph{title: fmt.Sprint(w.Properties["title"]), region: fmt.Sprint(w.Properties["region"])}
 		ms, _ := w.Properties["metrics"].([]any)
 		for _, m := range ms {
-			for _, x := range m.([]any) {
-				if x, ok := x.(map[string]any); ok && x["expression"] != nil {
-					expressions = append(expressions, x["expression"].(string))
-				}
+			row := m.([]any)
+			x, ok := row[0].(map[string]any)
+			if !ok || x["expression"] == nil {
+				g.metrics++
+				continue
+			}
+			e := x["expression"].(string)
+			g.expressions = append(g.expressions, e)
+			switch {
+			case insightsLimit.MatchString(e):
+				n, _ := strconv.Atoi(insightsLimit.FindStringSubmatch(e)[1])
+				g.topN, g.limit = true, g.limit+n
+			case strings.HasPrefix(e, "SEARCH('{") && strings.Contains(e, ",Location} "):
+				g.byLocation++
+			default:
+				t.Errorf("graph %q: %s has no bound on its series (a SEARCH over areas returns at most 500, in no chosen order)", g.title, e)
 			}
 		}
+		out.graphs = append(out.graphs, g)
 	}
-	for _, w := range want {
-		if !slices.Contains(expressions, w) {
-			t.Errorf("no widget with %s; expressions: %q", w, expressions)
+	return out
+}
+
+func (g graph) series(locations int) int { return g.metrics + g.limit + g.byLocation*locations }
+
+func (d dashboard) series(locations int) int {
+	n := 0
+	for _, g := range d.graphs {
+		n += g.series(locations)
+	}
+	return n
+}
+
+func (d dashboard) maxGraph(locations int) int {
+	n := 0
+	for _, g := range d.graphs {
+		n = max(n, g.series(locations))
+	}
+	return n
+}
+
+func (d dashboard) topNGraphs() int {
+	n := 0
+	for _, g := range d.graphs {
+		if g.topN {
+			n++
 		}
 	}
-	if types["alarm"] == 0 || types["metric"] < 5 {
-		t.Errorf("widgets by type = %v, want an alarm status widget and the metric widgets", types)
-	}
-	for _, a := range cfg.Areas {
-		if regexp.MustCompile(`\b` + a.ID + `\b`).MatchString(body) {
-			t.Errorf("the dashboard names area %s: it would need an edit when areas change", a.ID)
-		}
-	}
-	for _, l := range cfg.Locations {
-		if strings.Contains(body, l) {
-			t.Errorf("the dashboard names location %s", l)
-		}
-	}
+	return n
 }
 
 // templateParameter is a parameter as template.yaml declares it.
