@@ -46,6 +46,10 @@ type Options struct {
 	Interval time.Duration
 	// Start is the simulated time of the first round (default: now, to the minute).
 	Start time.Time
+	// Network is where the sample app listens and how the locations reach
+	// it (default Loopback{}: ports on 127.0.0.1). Tests pass InMemory() and
+	// run the demo in a testing/synctest bubble, on virtual time.
+	Network Network
 	// View receives every event as it happens.
 	View View
 }
@@ -118,8 +122,11 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
+	if o.Network == nil {
+		o.Network = Loopback{}
+	}
 	a := newApp()
-	locs, err := startLocations(cfg, a, ca, o.Fast)
+	locs, err := startLocations(cfg, a, ca, o.Fast, o.Network)
 	defer stopLocations(locs)
 	if err != nil {
 		return Summary{}, err
@@ -279,7 +286,7 @@ func prepare(ctx context.Context, cfg *check.Config, fast bool) error {
 	return nil
 }
 
-func startLocations(cfg *check.Config, a *app, ca *authority, fast bool) ([]*location, error) {
+func startLocations(cfg *check.Config, a *app, ca *authority, fast bool, network Network) ([]*location, error) {
 	var locs []*location
 	for _, region := range metrics.LocationRegions(cfg) {
 		rtt, ok := rtts[region]
@@ -292,10 +299,10 @@ func startLocations(cfg *check.Config, a *app, ca *authority, fast bool) ([]*loc
 		l := &location{region: region, label: cfg.Locations[region], rtt: rtt}
 		locs = append(locs, l)
 		var err error
-		if l.plain, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		if l.plain, err = network.Listen(); err != nil {
 			return locs, err
 		}
-		if l.secure, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		if l.secure, err = network.Listen(); err != nil {
 			return locs, err
 		}
 		h := a.handler(region)
@@ -305,12 +312,11 @@ func startLocations(cfg *check.Config, a *app, ca *authority, fast bool) ([]*loc
 			go func() { _ = srv.Serve(ln) }()
 		}
 		plainAddr, secureAddr := l.plain.Addr().String(), l.secure.Addr().String()
-		var d net.Dialer
 		l.prober, err = probe.New(probe.Options{
 			Roots: ca.pool,
 			// Every host of the checks file is this location's copy of the app,
 			// one simulated round trip away: https to one listener, http to the other.
-			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
 				target := plainAddr
 				if _, port, _ := net.SplitHostPort(addr); port == "443" {
 					target = secureAddr
@@ -320,7 +326,7 @@ func startLocations(cfg *check.Config, a *app, ca *authority, fast bool) ([]*loc
 				case <-ctx.Done():
 					return nil, ctx.Err()
 				}
-				return d.DialContext(ctx, network, target)
+				return network.DialContext(ctx, target)
 			},
 		})
 		if err != nil {
