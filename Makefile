@@ -9,7 +9,7 @@ GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w"
 # Lambda bootstraps (build.mk) and the SAM deploy (deploy.mk).
 include build.mk deploy.mk
 
-.PHONY: all test lint fmt-check vet staticcheck unit bench fuzz demo validate
+.PHONY: all test lint fmt-check vet staticcheck unit bench fuzz demo demo-stress validate
 
 all: test
 
@@ -48,3 +48,21 @@ fuzz:
 
 validate:
 	go run ./cmd/lookout validate -f checks.yaml
+
+## demo: the whole chain on this machine, a sample app on 127.0.0.1 (under a minute)
+demo:
+	go run ./cmd/lookout demo
+
+## demo-stress: the demo tests, STRESS_COUNT times, while two busy loops load the
+## CPU; the loops stop when the tests end, and after STRESS_SECONDS at the most
+## (TESTFLAGS=-v lists every run)
+STRESS_COUNT ?= 5
+STRESS_SECONDS ?= 600
+TESTFLAGS ?=
+demo-stress:
+	@pids=""; \
+	for i in 1 2; do timeout $(STRESS_SECONDS) sh -c 'while :; do :; done' & pids="$$pids $$!"; done; \
+	trap 'kill $$pids 2>/dev/null; wait' EXIT; \
+	echo "busy loops:$$pids"; \
+	go test -race -count=$(STRESS_COUNT) $(TESTFLAGS) ./shared/demo/ && \
+	go test -race -count=$(STRESS_COUNT) $(TESTFLAGS) -run '^TestDemo' ./cmd/lookout/

@@ -14,6 +14,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	file := fs.String("f", defaultFile, "checks file whose areas and alerting rule are played")
 	fast := fs.Bool("fast", false, "run rounds back to back, thresholds scaled down (for tests)")
 	asJSON := fs.Bool("json", false, "print one JSON object per event")
+	inMemory := fs.Bool("in-memory", false, "reach the sample app over in-process connections: no port is opened on 127.0.0.1")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -25,7 +26,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		view = &demo.JSONLines{W: stdout}
 	}
-	_, err := demo.Run(ctx, demo.Options{Config: cfg, Fast: *fast, View: view})
+	o := demo.Options{Config: cfg, Fast: *fast, View: view}
+	if *inMemory {
+		o.Network = demo.InMemory()
+	}
+	_, err := demo.Run(ctx, o)
 	if ctx.Err() != nil {
 		fmt.Fprintln(stderr, "lookout demo: interrupted")
 		return exitUsage

@@ -2,10 +2,10 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/lookout-monitoring/lookout/shared/check"
@@ -27,10 +27,43 @@ type demoEvent struct {
 	State   string    `json:"state"`
 	Channel string    `json:"channel"`
 	Body    string    `json:"body"`
+	Error   string    `json:"error"`
 	Summary struct {
 		Rounds   int            `json:"rounds"`
 		Messages map[string]int `json:"messages"`
+		Blip     struct {
+			Location string   `json:"location"`
+			Fired    []string `json:"fired"`
+			Pages    int      `json:"pages"`
+		} `json:"blip"`
 	} `json:"summary"`
+}
+
+// demoJSON runs `lookout demo --fast --json --in-memory` in a
+// testing/synctest bubble: on virtual time, over in-memory connections, every
+// latency is a simulated one, so the output does not depend on the machine's
+// speed or load.
+func demoJSON(t *testing.T) string {
+	t.Helper()
+	var out string
+	synctest.Test(t, func(t *testing.T) {
+		code, stdout, errOut := runMain(t, t.Context(), "demo", "--fast", "--json", "--in-memory", "-f", "../../checks.yaml")
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		out = stdout
+	})
+	return out
+}
+
+// TestDemoJSONIsTheSameOnEveryRun: two runs print the same bytes, and they
+// are the golden event stream.
+func TestDemoJSONIsTheSameOnEveryRun(t *testing.T) {
+	first, second := demoJSON(t), demoJSON(t)
+	if first != second {
+		t.Errorf("two runs differ:\n%s\n---\n%s", first, second)
+	}
+	assertGolden(t, "demo-json.golden", first)
 }
 
 // TestDemoFloodPagesOncePerAreaAndResolvesEach runs `lookout demo --fast
@@ -38,10 +71,7 @@ type demoEvent struct {
 // area it breaks and one Slow alarm for the API, the one-location blip gives
 // none, and every alarm is resolved exactly once, with messages both ways.
 func TestDemoFloodPagesOncePerAreaAndResolvesEach(t *testing.T) {
-	code, out, errOut := runMain(t, context.Background(), "demo", "--fast", "--json", "-f", "../../checks.yaml")
-	if code != exitOK {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
+	out := demoJSON(t)
 	sc := demo.Flood()
 	var events []demoEvent
 	sc2 := bufio.NewScanner(strings.NewReader(out))
@@ -86,7 +116,7 @@ func TestDemoFloodPagesOncePerAreaAndResolvesEach(t *testing.T) {
 		case "summary":
 			summary = e
 		case "error":
-			t.Errorf("demo error: %s", e.Body)
+			t.Errorf("demo error: %s", e.Error)
 		}
 	}
 	want := map[string]bool{}
@@ -119,6 +149,9 @@ func TestDemoFloodPagesOncePerAreaAndResolvesEach(t *testing.T) {
 	}
 	if summary.Summary.Rounds != sc.Minutes || summary.Summary.Messages["pager"] != 2*len(want) {
 		t.Errorf("summary %+v", summary.Summary)
+	}
+	if b := summary.Summary.Blip; b.Location != "Mumbai" || b.Pages != 0 || len(b.Fired) != 0 {
+		t.Errorf("summary of the blip %+v, want Mumbai, nothing fired, no page", b)
 	}
 }
 

@@ -46,28 +46,48 @@ type Options struct {
 	Interval time.Duration
 	// Start is the simulated time of the first round (default: now, to the minute).
 	Start time.Time
+	// Network is where the sample app listens and how the locations reach
+	// it (default Loopback{}: ports on 127.0.0.1). Tests pass InMemory() and
+	// run the demo in a testing/synctest bubble, on virtual time.
+	Network Network
 	// View receives every event as it happens.
 	View View
 }
 
-// Alarm is one alarm's life in the demo.
+// Alarm is one life of an alarm in the demo: from ALARM back to OK. An alarm
+// that fires again has another life.
 type Alarm struct {
 	Name       string    `json:"name"`
 	Kind       string    `json:"kind"`
 	Subject    string    `json:"subject"`
 	FiredAt    time.Time `json:"fired_at"`
 	ResolvedAt time.Time `json:"resolved_at,omitzero"`
-	Resolves   int       `json:"resolves"`
 }
 
-// Summary is what a demo run did.
+// Summary is what a demo run did. Every field is counted from what happened,
+// never taken from the scenario's script.
 type Summary struct {
-	Rounds         int            `json:"rounds"`
-	Alarms         []Alarm        `json:"alarms"`
-	Messages       map[string]int `json:"messages"`
-	DetectMinutes  int            `json:"detect_minutes"`  // flood start -> first alarm
-	ResolveMinutes int            `json:"resolve_minutes"` // flood stop -> last resolve
-	Duration       time.Duration  `json:"duration"`
+	Rounds   int            `json:"rounds"`
+	Alarms   []Alarm        `json:"alarms"`
+	Messages map[string]int `json:"messages"`
+	// Detected: an alarm fired after the flood began; DetectMinutes is how long after.
+	Detected      bool `json:"detected"`
+	DetectMinutes int  `json:"detect_minutes"`
+	// Resolved: every alarm that fired is OK again; ResolveMinutes is how
+	// long after the flood stopped the last one resolved.
+	Resolved       bool          `json:"resolved"`
+	ResolveMinutes int           `json:"resolve_minutes"`
+	Blip           *Blip         `json:"blip,omitempty"` // nil when the scenario has no blip
+	Duration       time.Duration `json:"duration"`
+}
+
+// Blip is what happened while the one-location blip was the only trouble:
+// the alarms that fired and the pages that went out for them.
+type Blip struct {
+	Location string   `json:"location"` // its label, e.g. Mumbai
+	Area     string   `json:"area"`
+	Fired    []string `json:"fired"`
+	Pages    int      `json:"pages"`
 }
 
 // location is one simulated location: its own listeners and prober.
@@ -118,8 +138,11 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
+	if o.Network == nil {
+		o.Network = Loopback{}
+	}
 	a := newApp()
-	locs, err := startLocations(cfg, a, ca, o.Fast)
+	locs, err := startLocations(cfg, a, ca, o.Fast, o.Network)
 	defer stopLocations(locs)
 	if err != nil {
 		return Summary{}, err
@@ -137,7 +160,11 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		areas[i] = &cfg.Areas[i]
 	}
 	sum := Summary{Messages: map[string]int{}}
-	alarms := map[string]*Alarm{}
+	var lives []*Alarm
+	open := map[string]*Alarm{} // alarm name -> its life while it fires
+	if sc.BlipRegion != "" {
+		sum.Blip = &Blip{Location: cfg.Locations[sc.BlipRegion], Area: sc.BlipArea, Fired: []string{}}
+	}
 	o.View.Start(cfg, sc, locs2labels(locs))
 
 	for minute := 0; minute < sc.Minutes; minute++ {
@@ -180,11 +207,12 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 			name := tr.Spec.Name.String()
 			switch tr.To {
 			case evaluate.Alarm:
-				alarms[name] = &Alarm{Name: name, Kind: string(tr.Spec.Name.Kind), Subject: tr.Spec.Name.Subject, FiredAt: tr.At}
+				al := &Alarm{Name: name, Kind: string(tr.Spec.Name.Kind), Subject: tr.Spec.Name.Subject, FiredAt: tr.At}
+				lives, open[name] = append(lives, al), al
 			case evaluate.OK:
-				if al := alarms[name]; al != nil {
+				if al := open[name]; al != nil {
 					al.ResolvedAt = tr.At
-					al.Resolves++
+					delete(open, name)
 				}
 			}
 			payload, err := jsonPayload(tr, cfg)
@@ -198,6 +226,14 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 			for _, m := range msgs {
 				sum.Messages[m.Channel]++
 			}
+			if sum.Blip != nil && sc.onlyBlip(minute) && tr.To == evaluate.Alarm {
+				sum.Blip.Fired = append(sum.Blip.Fired, name)
+				for _, m := range msgs {
+					if m.Channel == "pager" {
+						sum.Blip.Pages++
+					}
+				}
+			}
 			o.View.Transition(tr, msgs)
 		}
 		if !o.Fast && minute+1 < sc.Minutes {
@@ -208,35 +244,42 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		}
 	}
 
-	for _, al := range alarms {
+	sum.Alarms = make([]Alarm, 0, len(lives))
+	for _, al := range lives {
 		sum.Alarms = append(sum.Alarms, *al)
 	}
-	sort.Slice(sum.Alarms, func(i, j int) bool {
+	sort.SliceStable(sum.Alarms, func(i, j int) bool {
 		if !sum.Alarms[i].FiredAt.Equal(sum.Alarms[j].FiredAt) {
 			return sum.Alarms[i].FiredAt.Before(sum.Alarms[j].FiredAt)
 		}
 		return sum.Alarms[i].Name < sum.Alarms[j].Name
 	})
-	floodStart := o.Start.Add(time.Duration(sc.FloodStart) * time.Minute)
-	floodStop := o.Start.Add(time.Duration(sc.FloodStop) * time.Minute)
+	sum.timeTo(o.Start.Add(time.Duration(sc.FloodStart)*time.Minute), o.Start.Add(time.Duration(sc.FloodStop)*time.Minute), len(open) == 0)
+	sum.Duration = time.Since(began)
+	o.View.End(sum)
+	return sum, ctx.Err()
+}
+
+// timeTo fills time to detect (the first alarm on data from the flood: a
+// round's alarms are evaluated a minute after it) and time to resolve (the
+// last resolve after the flood stopped).
+func (s *Summary) timeTo(floodStart, floodStop time.Time, allResolved bool) {
 	var first, last time.Time
-	for _, al := range sum.Alarms {
-		if first.IsZero() || al.FiredAt.Before(first) {
+	for _, al := range s.Alarms {
+		if al.FiredAt.After(floodStart) && (first.IsZero() || al.FiredAt.Before(first)) {
 			first = al.FiredAt
 		}
 		if al.ResolvedAt.After(last) {
 			last = al.ResolvedAt
 		}
 	}
-	if !first.IsZero() {
-		sum.DetectMinutes = int(first.Sub(floodStart) / time.Minute)
+	if s.Detected = !first.IsZero(); s.Detected {
+		s.DetectMinutes = int(first.Sub(floodStart) / time.Minute)
 	}
-	if !last.IsZero() {
-		sum.ResolveMinutes = int(last.Sub(floodStop) / time.Minute)
+	s.Resolved = allResolved && len(s.Alarms) > 0
+	if s.Resolved && last.After(floodStop) {
+		s.ResolveMinutes = int(last.Sub(floodStop) / time.Minute)
 	}
-	sum.Duration = time.Since(began)
-	o.View.End(sum)
-	return sum, ctx.Err()
 }
 
 // prepare resolves every secret reference of cfg with a demo value and, in
@@ -279,7 +322,7 @@ func prepare(ctx context.Context, cfg *check.Config, fast bool) error {
 	return nil
 }
 
-func startLocations(cfg *check.Config, a *app, ca *authority, fast bool) ([]*location, error) {
+func startLocations(cfg *check.Config, a *app, ca *authority, fast bool, network Network) ([]*location, error) {
 	var locs []*location
 	for _, region := range metrics.LocationRegions(cfg) {
 		rtt, ok := rtts[region]
@@ -292,10 +335,10 @@ func startLocations(cfg *check.Config, a *app, ca *authority, fast bool) ([]*loc
 		l := &location{region: region, label: cfg.Locations[region], rtt: rtt}
 		locs = append(locs, l)
 		var err error
-		if l.plain, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		if l.plain, err = network.Listen(); err != nil {
 			return locs, err
 		}
-		if l.secure, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		if l.secure, err = network.Listen(); err != nil {
 			return locs, err
 		}
 		h := a.handler(region)
@@ -305,12 +348,11 @@ func startLocations(cfg *check.Config, a *app, ca *authority, fast bool) ([]*loc
 			go func() { _ = srv.Serve(ln) }()
 		}
 		plainAddr, secureAddr := l.plain.Addr().String(), l.secure.Addr().String()
-		var d net.Dialer
 		l.prober, err = probe.New(probe.Options{
 			Roots: ca.pool,
 			// Every host of the checks file is this location's copy of the app,
 			// one simulated round trip away: https to one listener, http to the other.
-			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
 				target := plainAddr
 				if _, port, _ := net.SplitHostPort(addr); port == "443" {
 					target = secureAddr
@@ -320,7 +362,7 @@ func startLocations(cfg *check.Config, a *app, ca *authority, fast bool) ([]*loc
 				case <-ctx.Done():
 					return nil, ctx.Err()
 				}
-				return d.DialContext(ctx, network, target)
+				return network.DialContext(ctx, target)
 			},
 		})
 		if err != nil {

@@ -19,8 +19,10 @@ type Scenario struct {
 	Phases      []Phase
 	FloodStart  int // minute the flood begins (for time to detect)
 	FloodStop   int // minute it is stopped (for time to resolve)
+	BlipStart   int // minute the one-location blip begins
+	BlipStop    int // minute it ends
 	BlipArea    string
-	BlipRegion  string
+	BlipRegion  string   // the blip's location; "" when the scenario has no blip
 	FloodSlow   []string // areas the flood makes slow
 	FloodFailed []string // areas the flood makes fail
 }
@@ -35,32 +37,43 @@ const (
 
 // Flood is the default scenario, in minutes (one round each).
 func Flood() Scenario {
-	return Scenario{
+	s := Scenario{
 		Minutes:    18,
 		FloodStart: 5, FloodStop: 12,
+		BlipStart: 3, BlipStop: 5,
 		BlipArea: "Search", BlipRegion: "ap-south-1",
 		FloodSlow:   []string{"PublicAPI"},
 		FloodFailed: []string{"Boards", "Cards", "Search"},
-		Phases: []Phase{
-			{From: 0, To: 3, Say: "All quiet: every area answers from every location."},
-			{From: 3, To: 5, Say: "Mumbai's route to search blips. One location is not a quorum: nobody is paged.",
-				Conds: func(map[string]time.Duration) []Condition {
-					return []Condition{{Only: "ap-south-1", Fail: map[string]int{pathSearch: 502}}}
-				}},
-			{From: 5, To: 8, Say: "A customer floods the public API: it slows down for everyone.",
-				Conds: func(slow map[string]time.Duration) []Condition {
-					return []Condition{{Slow: map[string]time.Duration{pathPublicAPI: slow["PublicAPI"] * 3 / 2}}}
-				}},
-			{From: 8, To: 12, Say: "The flood saturates the shared database: boards, cards and search fail.",
-				Conds: func(slow map[string]time.Duration) []Condition {
-					return []Condition{{
-						Slow: map[string]time.Duration{pathPublicAPI: slow["PublicAPI"] * 3 / 2},
-						Fail: map[string]int{pathBoards: 503, pathCards: 503, pathSearch: 503},
-					}}
-				}},
-			{From: 12, To: 18, Say: "The customer is rate-limited; the flood stops and the areas recover."},
-		},
 	}
+	flooded := func(slow map[string]time.Duration) map[string]time.Duration {
+		return map[string]time.Duration{pathPublicAPI: slow["PublicAPI"] * 3 / 2}
+	}
+	s.Phases = []Phase{
+		{From: 0, To: s.BlipStart, Say: "All quiet: every area answers from every location."},
+		{From: s.BlipStart, To: s.BlipStop, Say: "Mumbai's route to search blips: only one location sees it.",
+			Conds: func(map[string]time.Duration) []Condition {
+				return []Condition{{Only: s.BlipRegion, Fail: map[string]int{pathSearch: 502}}}
+			}},
+		{From: s.FloodStart, To: 8, Say: "A customer floods the public API: it slows down for everyone.",
+			Conds: func(slow map[string]time.Duration) []Condition {
+				return []Condition{{Slow: flooded(slow)}}
+			}},
+		{From: 8, To: s.FloodStop, Say: "The flood saturates the shared database: boards, cards and search fail.",
+			Conds: func(slow map[string]time.Duration) []Condition {
+				return []Condition{{Slow: flooded(slow), Fail: map[string]int{pathBoards: 503, pathCards: 503, pathSearch: 503}}}
+			}},
+		{From: s.FloodStop, To: s.Minutes, Say: "The customer is rate-limited; the flood stops and the areas recover."},
+	}
+	return s
+}
+
+// onlyBlip reports whether the alarms evaluated after a minute's round are
+// the blip's doing alone: the blip has begun and the flood has not.
+func (s Scenario) onlyBlip(minute int) bool {
+	if minute < s.BlipStart {
+		return false
+	}
+	return s.FloodStart <= s.BlipStart || minute < s.FloodStart
 }
 
 // phaseAt returns the phase of a minute.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,8 +101,8 @@ func (t *Terminal) Round(minute int, at time.Time, say string, rounds []probe.Ro
 	b.WriteString(g)
 	if len(t.firing) > 0 {
 		b.WriteString("\nFiring:\n")
-		for name, since := range t.firing {
-			fmt.Fprintf(&b, "  %s since %s\n", name, since.Format("15:04Z"))
+		for _, name := range slices.Sorted(maps.Keys(t.firing)) {
+			fmt.Fprintf(&b, "  %s since %s\n", name, t.firing[name].Format("15:04Z"))
 		}
 	}
 	if len(t.log) > 0 {
@@ -163,9 +165,37 @@ func (t *Terminal) End(s Summary) {
 		}
 		fmt.Fprintf(t.W, "  %-36s fired %s, %s\n", a.Name, a.FiredAt.Format("15:04Z"), resolved)
 	}
-	fmt.Fprintf(t.W, "  Time to detect: %d min after the flood began; time to resolve: %d min after it stopped.\n", s.DetectMinutes, s.ResolveMinutes)
+	detect := "no alarm fired after the flood began"
+	if s.Detected {
+		detect = fmt.Sprintf("Time to detect: %d min after the flood began", s.DetectMinutes)
+	}
+	resolve := "time to resolve: not every alarm resolved"
+	switch {
+	case len(s.Alarms) == 0:
+		resolve = "nothing to resolve"
+	case s.Resolved:
+		resolve = fmt.Sprintf("time to resolve: %d min after it stopped", s.ResolveMinutes)
+	}
+	fmt.Fprintf(t.W, "  %s; %s.\n", detect, resolve)
 	fmt.Fprintf(t.W, "  Messages sent: %d email, %d SMS, %d pager.\n", s.Messages["email"], s.Messages["sms"], s.Messages["pager"])
-	fmt.Fprintf(t.W, "  The one-location blip in Mumbai paged nobody: one location is not a quorum.\n")
+	if b := s.Blip; b != nil {
+		fmt.Fprintf(t.W, "  %s\n", b.said(t.cfg.Alerting.Quorum))
+	}
+}
+
+// said is the summary's sentence on the blip: what it did, never what it
+// was meant to do.
+func (b Blip) said(quorum int) string {
+	what := fmt.Sprintf("The one-location blip in %s (%s)", b.Location, b.Area)
+	switch {
+	case b.Pages > 0:
+		return fmt.Sprintf("%s paged: %d page(s), for %s (quorum %d).", what, b.Pages, strings.Join(b.Fired, ", "), quorum)
+	case len(b.Fired) > 0:
+		return fmt.Sprintf("%s paged nobody, but %s fired.", what, strings.Join(b.Fired, ", "))
+	case quorum > 1:
+		return fmt.Sprintf("%s paged nobody: one location is not a quorum of %d.", what, quorum)
+	}
+	return what + " paged nobody."
 }
 
 func firstLine(parts ...string) string {
