@@ -93,9 +93,9 @@ func TestQuotas(t *testing.T) {
 			}
 			dash := dashboardOf(t, s.parent, s.params, cfg.HomeRegion)
 
-			t.Logf("%d areas: %d resources and %d parameters per stack, %d bytes expanded (parameter values inlined); %d nested alarm stacks, the fullest %s with %d resources, %d bytes; largest parameter %s, %d bytes; dashboard %d widgets, at most %d series (%d in one graph)",
+			t.Logf("%d areas: %d resources and %d parameters per stack, %d bytes expanded (parameter values inlined); %d nested alarm stacks, the fullest %s with %d resources, %d bytes; largest parameter %s, %d bytes; dashboard %d widgets, at most %d series (%d in one graph); longest alarm name %d bytes",
 				len(cfg.Areas), resources, parameters, bytes, len(s.children), fullestID, fullest, fullestBytes,
-				largestKey, largest, dash.widgets, dash.series(len(cfg.Locations)), dash.maxGraph(len(cfg.Locations)))
+				largestKey, largest, dash.widgets, dash.series(len(cfg.Locations)), dash.maxGraph(len(cfg.Locations)), len(f.LongestAlarm))
 
 			for _, q := range []struct {
 				what          string
