@@ -439,7 +439,8 @@ request:
 `},
 	}
 	// Every class a probe can give has a case here (control: TestRoundAbstains).
-	covered := map[Class]bool{ClassControlFailed: true, ClassNotProbed: true} // both: TestRoundStopsWhenCancelled, TestRoundAbstainsWhenControlFails
+	// Abstentions: TestRoundStopsWhenCancelled, TestRoundAbstainsWhenControlFails, TestNotRunSaysWhy.
+	covered := map[Class]bool{ClassControlFailed: true, ClassNotProbed: true, ClassNotRun: true}
 	for _, tc := range cases {
 		covered[tc.class] = true
 	}
