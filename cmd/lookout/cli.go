@@ -6,46 +6,110 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/probe"
+	"github.com/lookout-monitoring/lookout/shared/secrets"
 )
 
 // Exit codes.
 const (
-	exitOK       = 0
-	exitFailed   = 1 // validate: the file has errors; run: an area is down
-	exitUsage    = 2 // bad flags, unreadable file, secrets that cannot be resolved
-	exitAbstain  = 3 // run: this machine's control probe failed, nothing was judged
-	defaultFile  = "checks.yaml"
-	commandsHelp = `Lookout: synthetic monitoring of every functional area of an application.
-
-Usage:
-  lookout demo [--fast] [--json]                    watch the whole chain work offline, on this machine
-  lookout validate [-f checks.yaml]                 check the file; list every error with file:line
-  lookout run [-f checks.yaml] [--area ID]... [--json] [--location REGION]
-                                                    probe every area once from this machine
-  lookout cost [-f checks.yaml] [--rate 1m]         estimate the monthly AWS bill, line by line
-  lookout schema                                    print the checks file's JSON Schema
-  lookout deploy-params [-f checks.yaml] [--location REGION] [--format sam|json|plan]
-                                                    print the sam deploy parameters derived from the file
-
-Run "lookout COMMAND -h" for a command's flags.
-`
+	exitOK          = 0
+	exitFailed      = 1   // validate: the file has errors; run: an area is down
+	exitUsage       = 2   // bad flags, unreadable file; run: no area could run
+	exitAbstain     = 3   // run: this machine's control probe failed, nothing was judged
+	exitInterrupted = 130 // Ctrl-C (or SIGTERM): the command was cut short
+	defaultFile     = "checks.yaml"
 )
+
+// command is one subcommand: its name, the flags shown in the command list,
+// and its one-line description (also the first line of its -h).
+type command struct {
+	name, synopsis, about string
+}
+
+var commands = []command{
+	{"demo", "[-f FILE] [--fast] [--json]", "watch the whole chain work offline, on this machine"},
+	{"validate", "[-f FILE]", "check the checks file; list every error with file:line"},
+	{"run", "[-f FILE] [--area ID]... [--json] [--location REGION]", "probe the areas once from this machine"},
+	{"cost", "[-f FILE] [--rate DURATION] [--json]", "estimate the monthly AWS bill, line by line"},
+	{"schema", "", "print the checks file's JSON Schema"},
+	{"deploy-params", "[-f FILE] [--location REGION] [--format FORMAT]", "print the sam deploy parameters derived from the checks file"},
+}
+
+// exitCodesHelp is the exit code list of `lookout --help`.
+const exitCodesHelp = `Exit codes:
+  0    done: every area probed is up or slow (run), the file is valid (validate)
+  1    run: an area is down; validate: the file has errors
+  2    usage error or unreadable checks file; run: no area could run (e.g. every
+       selected area needs a secret that cannot be resolved on this machine)
+  3    run: this machine's control probe failed, so nothing was judged
+  130  interrupted (Ctrl-C): the round was cut short
+`
+
+// commandsHelp is the text of `lookout --help`.
+func commandsHelp() string {
+	var b strings.Builder
+	b.WriteString("Lookout: synthetic monitoring of every functional area of an application.\n\nUsage:\n")
+	const col = 54
+	for _, c := range commands {
+		use := strings.TrimRight("  lookout "+c.name+" "+c.synopsis, " ")
+		if len(use) > col-2 {
+			fmt.Fprintf(&b, "%s\n%s%s\n", use, strings.Repeat(" ", col), c.about)
+			continue
+		}
+		fmt.Fprintf(&b, "%-*s%s\n", col, use, c.about)
+	}
+	b.WriteString("\nRun \"lookout COMMAND -h\" for a command's flags.\n\n")
+	b.WriteString(exitCodesHelp)
+	return b.String()
+}
+
+// app is the CLI together with what it takes from outside its arguments, so
+// that tests can replace each piece.
+type app struct {
+	// awsConfig loads the AWS configuration, region being the one used when
+	// none is configured. `lookout run` calls it only when a selected area
+	// needs an ${ssm:} or ${secret:} reference.
+	awsConfig func(ctx context.Context, region string) (aws.Config, error)
+	// probe configures the prober; the zero value is production.
+	probe probe.Options
+}
 
 // Main runs one command and returns the process exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return app{awsConfig: loadAWSConfig}.main(ctx, args, stdout, stderr)
+}
+
+// loadAWSConfig is the default AWS configuration of this machine, quiet.
+func loadAWSConfig(ctx context.Context, region string) (aws.Config, error) {
+	return secrets.LoadConfig(ctx, region)
+}
+
+func (a app) main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, commandsHelp)
+		fmt.Fprint(stderr, commandsHelp())
 		return exitUsage
 	}
+	code := a.dispatch(ctx, args, stdout, &streams{Writer: stderr, stdout: stdout})
+	if ctx.Err() != nil {
+		// Whatever the command made of it, an interrupted command says so.
+		return exitInterrupted
+	}
+	return code
+}
+
+func (a app) dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "validate":
 		return cmdValidate(rest, stdout, stderr)
 	case "run":
-		return cmdRun(ctx, rest, stdout, stderr)
+		return a.cmdRun(ctx, rest, stdout, stderr)
 	case "schema":
 		return cmdSchema(rest, stdout, stderr)
 	case "demo":
@@ -54,27 +118,59 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdCost(rest, stdout, stderr)
 	case "deploy-params":
 		return cmdDeployParams(rest, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, commandsHelp)
+	case "help", "-h", "-help", "--help":
+		if len(rest) == 1 && lookup(rest[0]) != nil { // lookout help run
+			return a.dispatch(ctx, []string{rest[0], "-h"}, stdout, stderr)
+		}
+		if len(rest) > 0 {
+			fmt.Fprintf(stderr, "lookout: no command %q\n\n%s", strings.Join(rest, " "), commandsHelp())
+			return exitUsage
+		}
+		fmt.Fprint(stdout, commandsHelp())
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "lookout: unknown command %q\n\n%s", cmd, commandsHelp)
+	fmt.Fprintf(stderr, "lookout: unknown command %q\n\n%s", cmd, commandsHelp())
 	return exitUsage
+}
+
+func lookup(name string) *command {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
+	}
+	return nil
+}
+
+// streams is the stderr every command is given: it writes to stderr and
+// knows stdout, where a command's -h goes. So newFlags(name, stderr) and
+// parse(fs, args) stay all the flag plumbing a command has.
+type streams struct {
+	io.Writer // stderr
+	stdout    io.Writer
 }
 
 // newFlags makes a flag set that reports to stderr and never exits the process.
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("lookout "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {} // parse prints the help, on stdout, only when asked for
 	return fs
 }
 
-// parse parses flags; interspersed positional arguments are refused.
+// parse parses flags; interspersed positional arguments are refused. -h
+// prints the command's help to stdout; a usage error exits 2.
 func parse(fs *flag.FlagSet, args []string) (int, bool) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			out := fs.Output()
+			if s, ok := out.(*streams); ok {
+				out = s.stdout
+			}
+			fmt.Fprint(out, usage(fs))
 			return exitOK, false
 		}
+		fmt.Fprintf(fs.Output(), "Run \"%s -h\" for its flags.\n", fs.Name())
 		return exitUsage, false
 	}
 	if fs.NArg() > 0 {
@@ -82,6 +178,73 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 		return exitUsage, false
 	}
 	return 0, true
+}
+
+// placeholders name the value of the flags every command shares, as the README
+// writes them (--location REGION). A flag's usage can name its own with
+// back quotes, as with the flag package's PrintDefaults.
+var placeholders = map[string]string{
+	"f": "FILE", "area": "ID", "location": "REGION", "format": "FORMAT", "rate": "DURATION",
+	"lambda-ms": "MS", "memory-mb": "MB", "incident-hours": "HOURS", "notifications": "N",
+	"alert-email": "ADDRESS", "alert-phone": "NUMBER", "pager-key-param": "NAME",
+}
+
+// flagForm is a flag as written on a command line: -f FILE, --area ID, --json.
+func flagForm(f *flag.Flag) (form, help string) {
+	name, help := flag.UnquoteUsage(f)
+	switch p, ok := placeholders[f.Name]; {
+	case name == "": // a boolean flag
+	case strings.Contains(f.Usage, "`"):
+	case ok:
+		name = p
+	default:
+		name = strings.ToUpper(name)
+	}
+	form = "--" + f.Name
+	if len(f.Name) == 1 {
+		form = "-" + f.Name
+	}
+	if name != "" {
+		form += " " + name
+	}
+	return form, help
+}
+
+// usage is a command's -h: its description, its synopsis and its flags.
+func usage(fs *flag.FlagSet) string {
+	name := strings.TrimPrefix(fs.Name(), "lookout ")
+	var flags []*flag.Flag
+	fs.VisitAll(func(f *flag.Flag) { flags = append(flags, f) })
+	// One-letter flags (-f) first, then the others by name.
+	sort.SliceStable(flags, func(i, j int) bool { return len(flags[i].Name) == 1 && len(flags[j].Name) > 1 })
+	var b strings.Builder
+	if c := lookup(name); c != nil {
+		fmt.Fprintf(&b, "%s: %s\n\n", fs.Name(), c.about)
+	}
+	fmt.Fprintf(&b, "Usage:\n  %s", fs.Name())
+	forms := make([]string, len(flags))
+	width := 0
+	for i, f := range flags {
+		forms[i], _ = flagForm(f)
+		width = max(width, len(forms[i]))
+		fmt.Fprintf(&b, " [%s]", forms[i])
+		if _, repeatable := f.Value.(*multiFlag); repeatable {
+			b.WriteString("...")
+		}
+	}
+	b.WriteString("\n")
+	if len(flags) == 0 {
+		return b.String()
+	}
+	b.WriteString("\nFlags:\n")
+	for i, f := range flags {
+		_, help := flagForm(f)
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			help += " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, forms[i], help)
+	}
+	return b.String()
 }
 
 // multiFlag collects a repeatable flag.

@@ -1,7 +1,6 @@
-// Command lookout validates a checks file and runs probes from this machine.
-//
-//	lookout validate [-f checks.yaml]
-//	lookout run [-f checks.yaml] [--area ID]... [--json]
+// Command lookout validates a checks file, probes its areas from this machine,
+// prices it and derives its deploy parameters. "lookout --help" lists the
+// commands and the exit codes; "lookout COMMAND -h" a command's flags.
 package main
 
 import (
@@ -13,6 +12,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C ends the command cleanly (exit 130); once it is being
+	// handled, the default comes back, so a second one stops the process at once.
+	go func() { <-ctx.Done(); stop() }()
 	code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

@@ -31,27 +31,32 @@ func writeTable(w io.Writer, cfg *check.Config, r probe.Round) {
 		fmt.Fprintf(w, "ABSTAIN: control probe failed (%s): %s\n", r.Control.Class, r.Control.Message)
 	}
 	rows := [][]string{{"AREA", "VERDICT", "STATUS", "DNS ms", "CONNECT ms", "TLS ms", "TTFB ms", "TOTAL ms"}}
-	var up, slow, down, abstain int
+	var up, slow, down, abstain, notRun int
 	errs := make([]string, 0, len(r.Results))
 	for _, res := range r.Results {
 		status := "-"
 		if res.Status != 0 {
 			status = strconv.Itoa(res.Status)
 		}
+		verdict := string(res.Verdict)
 		ph := res.Phases
-		rows = append(rows, []string{res.Area, string(res.Verdict), status,
-			ms(ph.DNS), ms(ph.Connect), ms(ph.TLS), ms(ph.TTFB), ms(ph.Total)})
-		switch res.Verdict {
-		case probe.Up:
+		switch {
+		case res.Class == probe.ClassNotRun:
+			verdict = "not run"
+			notRun++
+		case res.Verdict == probe.Up:
 			up++
-		case probe.Slow:
+		case res.Verdict == probe.Slow:
 			slow++
-		case probe.Down:
+		case res.Verdict == probe.Down:
 			down++
-		case probe.Abstain:
+		case res.Verdict == probe.Abstain:
 			abstain++
 		}
-		if res.Class != probe.ClassNone && res.Verdict != probe.Abstain {
+		rows = append(rows, []string{res.Area, verdict, status,
+			ms(ph.DNS), ms(ph.Connect), ms(ph.TLS), ms(ph.TTFB), ms(ph.Total)})
+		// A failed control probe is said once, above the table.
+		if res.Class != probe.ClassNone && res.Class != probe.ClassControlFailed {
 			errs = append(errs, fmt.Sprintf("  %s: %s: %s", res.Area, res.Class, res.Message))
 		} else if res.Verdict == probe.Slow {
 			msg := res.Message
@@ -71,6 +76,9 @@ func writeTable(w io.Writer, cfg *check.Config, r probe.Round) {
 	fmt.Fprintf(w, "\n%d up, %d slow, %d down", up, slow, down)
 	if abstain > 0 {
 		fmt.Fprintf(w, ", %d abstain", abstain)
+	}
+	if notRun > 0 {
+		fmt.Fprintf(w, ", %d not run", notRun)
 	}
 	fmt.Fprintln(w)
 }

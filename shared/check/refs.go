@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -132,6 +133,18 @@ var EnvResolver = ResolverFunc(func(_ context.Context, ref Ref) (string, error) 
 // ErrNoResolver is returned for a reference kind no resolver was given for.
 var ErrNoResolver = errors.New("no resolver for this kind of reference")
 
+// RefError is a reference that could not be resolved, and why. It is the Err
+// of the FieldError that places it, so callers can tell which reference of a
+// field failed (errors.As) and whether for a reason of their own (errors.Is).
+type RefError struct {
+	Ref Ref
+	Err error
+}
+
+func (e *RefError) Error() string { return e.Ref.String() + ": " + e.Err.Error() }
+
+func (e *RefError) Unwrap() error { return e.Err }
+
 // Resolvers maps a reference kind (env, ssm, secret) to its resolver.
 type Resolvers map[string]Resolver
 
@@ -139,8 +152,33 @@ type Resolvers map[string]Resolver
 // bodies with its value, once per distinct reference, and remembers the values
 // so Redact can hide them. Every failure is reported with its field.
 func (c *Config) ResolveSecrets(ctx context.Context, rs Resolvers) error {
+	return c.resolve(ctx, rs, c.eachTemplate)
+}
+
+// ResolveControlSecrets resolves the references of the control probe only.
+func (c *Config) ResolveControlSecrets(ctx context.Context, rs Resolvers) error {
+	return c.resolve(ctx, rs, c.eachControlTemplate)
+}
+
+// ResolveAreaSecrets resolves the references of one area only (a pointer into
+// c.Areas) and leaves the other areas as written, so probing some areas needs
+// only their secrets. Its failures are Errors, each naming its field.
+func (c *Config) ResolveAreaSecrets(ctx context.Context, rs Resolvers, a *Area) error {
+	for i := range c.Areas {
+		if &c.Areas[i] == a {
+			return c.resolve(ctx, rs, func(fn func(string, *string)) { c.eachAreaTemplate(i, fn) })
+		}
+	}
+	return fmt.Errorf("%s: area %s is not one of this file's areas", c.File, a.ID)
+}
+
+// resolve replaces the references of the fields each visits.
+func (c *Config) resolve(ctx context.Context, rs Resolvers, each func(func(path string, s *string))) error {
 	cache := map[Ref]string{}
 	var errs Errors
+	fail := func(path string, r Ref, err error) {
+		errs = append(errs, &FieldError{File: c.File, Line: c.lineOf(path), Field: path, Err: &RefError{Ref: r, Err: err}})
+	}
 	resolve := func(path string, s string) string {
 		return expand(s, false, func(r Ref) (string, bool) {
 			if r.Kind == RefVar {
@@ -151,26 +189,24 @@ func (c *Config) ResolveSecrets(ctx context.Context, rs Resolvers) error {
 			}
 			res, ok := rs[r.Kind]
 			if !ok {
-				errs = append(errs, &FieldError{File: c.File, Line: c.lines[path], Field: path,
-					Err: fmt.Errorf("%s: %w", r, ErrNoResolver)})
+				fail(path, r, ErrNoResolver)
 				return "", false
 			}
 			v, err := res.Resolve(ctx, r)
 			if err != nil {
-				errs = append(errs, &FieldError{File: c.File, Line: c.lines[path], Field: path,
-					Err: fmt.Errorf("%s: %w", r, err)})
+				fail(path, r, err)
 				return "", false
 			}
 			cache[r] = v
-			if v != "" {
+			if v != "" && !slices.Contains(c.secrets, v) {
 				c.secrets = append(c.secrets, v)
 			}
 			return v, true
 		})
 	}
-	c.eachTemplate(func(path string, s *string) { *s = resolve(path, *s) })
+	each(func(path string, s *string) { *s = resolve(path, *s) })
 	// Longest first, so a secret that contains another is hidden whole.
-	sort.Slice(c.secrets, func(i, j int) bool { return len(c.secrets[i]) > len(c.secrets[j]) })
+	sort.SliceStable(c.secrets, func(i, j int) bool { return len(c.secrets[i]) > len(c.secrets[j]) })
 	if len(errs) > 0 {
 		return errs.sorted()
 	}
@@ -179,31 +215,42 @@ func (c *Config) ResolveSecrets(ctx context.Context, rs Resolvers) error {
 
 // eachTemplate visits every string that may hold references, with its field path.
 func (c *Config) eachTemplate(fn func(path string, s *string)) {
-	if c.Control != nil {
-		fn("control.url", &c.Control.URL)
-		for _, region := range sortedKeys(c.Control.Locations) {
-			v := c.Control.Locations[region]
-			fn("control.locations."+region, &v)
-			c.Control.Locations[region] = v
+	c.eachControlTemplate(fn)
+	for i := range c.Areas {
+		c.eachAreaTemplate(i, fn)
+	}
+}
+
+// eachControlTemplate visits the control probe's URLs.
+func (c *Config) eachControlTemplate(fn func(path string, s *string)) {
+	if c.Control == nil {
+		return
+	}
+	fn("control.url", &c.Control.URL)
+	for _, region := range sortedKeys(c.Control.Locations) {
+		v := c.Control.Locations[region]
+		fn("control.locations."+region, &v)
+		c.Control.Locations[region] = v
+	}
+}
+
+// eachAreaTemplate visits the URLs, bodies and headers of area i.
+func (c *Config) eachAreaTemplate(i int, fn func(path string, s *string)) {
+	a := &c.Areas[i]
+	visit := func(prefix string, st *Step) {
+		fn(prefix+".url", &st.URL)
+		fn(prefix+".body", &st.Body)
+		for _, k := range sortedKeys(st.Headers) {
+			v := st.Headers[k]
+			fn(prefix+".headers."+k, &v)
+			st.Headers[k] = v
 		}
 	}
-	for i := range c.Areas {
-		a := &c.Areas[i]
-		visit := func(prefix string, st *Step) {
-			fn(prefix+".url", &st.URL)
-			fn(prefix+".body", &st.Body)
-			for _, k := range sortedKeys(st.Headers) {
-				v := st.Headers[k]
-				fn(prefix+".headers."+k, &v)
-				st.Headers[k] = v
-			}
-		}
-		if a.Request != nil {
-			visit(fmt.Sprintf("areas[%d].request", i), a.Request)
-		}
-		for j := range a.Steps {
-			visit(fmt.Sprintf("areas[%d].steps[%d]", i, j), &a.Steps[j])
-		}
+	if a.Request != nil {
+		visit(fmt.Sprintf("areas[%d].request", i), a.Request)
+	}
+	for j := range a.Steps {
+		visit(fmt.Sprintf("areas[%d].steps[%d]", i, j), &a.Steps[j])
 	}
 }
 

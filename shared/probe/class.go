@@ -37,6 +37,8 @@ func (c Class) Describe() string {
 		return "this location's control probe failed, so it abstained instead of probing"
 	case ClassNotProbed:
 		return "the round ended (its deadline, or an interrupt) before this area finished, so this location did not judge it"
+	case ClassNotRun:
+		return "the area was not probed: something it needs is missing where it would run (e.g. AWS credentials for a ${ssm:} or ${secret:} reference on a laptop)"
 	case ClassOther:
 		return "any other failure (e.g. a malformed response or request)"
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/dnstest"
 )
 
 // fixture is the fault target over plain HTTP and over TLS with good and bad
@@ -37,7 +38,7 @@ func newFixture(t testing.TB) *fixture {
 		refused:    refusedAddr(t),
 	}
 	var err error
-	f.prober, err = New(Options{Roots: p.roots, Resolver: nxdomainServer(t)})
+	f.prober, err = New(Options{Roots: p.roots, Resolver: dnstest.Resolver(t, nil)}) // every name is NXDOMAIN
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +440,8 @@ request:
 `},
 	}
 	// Every class a probe can give has a case here (control: TestRoundAbstains).
-	covered := map[Class]bool{ClassControlFailed: true, ClassNotProbed: true} // both: TestRoundStopsWhenCancelled, TestRoundAbstainsWhenControlFails
+	// Abstentions: TestRoundStopsWhenCancelled, TestRoundAbstainsWhenControlFails, TestNotRunSaysWhy.
+	covered := map[Class]bool{ClassControlFailed: true, ClassNotProbed: true, ClassNotRun: true}
 	for _, tc := range cases {
 		covered[tc.class] = true
 	}

@@ -1,14 +1,12 @@
 package probe
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -305,55 +303,4 @@ func (p *pki) leaf(hosts []string, notBefore, notAfter time.Time, selfSigned boo
 		p.t.Fatal(err)
 	}
 	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
-
-// nxdomainServer is a DNS server on loopback that answers every query with
-// NXDOMAIN, so that name-resolution failures are tested without a network.
-func nxdomainServer(t testing.TB) *net.Resolver {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	go func() {
-		buf := make([]byte, 512)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			if n < 12 {
-				continue
-			}
-			resp := append([]byte(nil), buf[:n]...)
-			flags := binary.BigEndian.Uint16(resp[2:4])
-			flags |= 1 << 15 // QR: a response
-			flags |= 1 << 7  // RA: recursion available
-			flags = flags&^0xF | 3
-			binary.BigEndian.PutUint16(resp[2:4], flags)
-			binary.BigEndian.PutUint16(resp[6:8], 0)  // no answers
-			binary.BigEndian.PutUint16(resp[8:10], 0) // no authority
-			binary.BigEndian.PutUint16(resp[10:12], 0)
-			resp = resp[:12+questionLen(resp[12:])]
-			pc.WriteTo(resp, from)
-		}
-	}()
-	addr := pc.LocalAddr().String()
-	return &net.Resolver{
-		PreferGo: true,
-		Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "udp", addr)
-		},
-	}
-}
-
-// questionLen is the length of the first question in a DNS message body.
-func questionLen(b []byte) int {
-	i := 0
-	for i < len(b) && b[i] != 0 {
-		i += int(b[i]) + 1
-	}
-	return min(i+1+4, len(b)) // the root label, QTYPE, QCLASS
 }

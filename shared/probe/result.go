@@ -39,6 +39,7 @@ const (
 	ClassCapture       Class = "capture"    // a value a later step needs was not found
 	ClassControlFailed Class = "control"    // on abstain results: the control probe failed
 	ClassNotProbed     Class = "not_probed" // on abstain results: the round ended (deadline, Ctrl-C) before this area finished
+	ClassNotRun        Class = "not_run"    // on abstain results: something the area needs is missing here (a secret), so it was not probed
 	ClassOther         Class = "other"
 )
 
@@ -46,7 +47,7 @@ const (
 var Classes = []Class{
 	ClassTimeout, ClassDNS, ClassRefused, ClassReset, ClassTLSExpired, ClassTLSUntrusted,
 	ClassTLSHostname, ClassTLSExpiring, ClassTLS, ClassHTTPStatus, ClassAssertion,
-	ClassBodyTooLarge, ClassRedirectLoop, ClassCapture, ClassControlFailed, ClassNotProbed, ClassOther,
+	ClassBodyTooLarge, ClassRedirectLoop, ClassCapture, ClassControlFailed, ClassNotProbed, ClassNotRun, ClassOther,
 }
 
 // Phases are the durations of one probe, summed over its steps and redirects.

@@ -117,6 +117,15 @@ func (p *Prober) unprobed(a *check.Area, msg string) Result {
 	return res
 }
 
+// NotRun is the result of an area that was not probed because something its
+// probe needs is missing here (a secret that cannot be resolved on this
+// machine): the location abstains for it and says why.
+func (p *Prober) NotRun(a *check.Area, reason string) Result {
+	res := p.blank(a)
+	res.Verdict, res.Class, res.Message = Abstain, ClassNotRun, reason
+	return res
+}
+
 func (p *Prober) blank(a *check.Area) Result {
 	name := a.Name
 	if name == "" {

@@ -183,3 +183,17 @@ func TestRoundStopsWhenCancelled(t *testing.T) {
 		t.Errorf("%d areas cancelled while waiting, %d before probing; want 1 and 2", waiting, unprobed)
 	}
 }
+
+// TestNotRunSaysWhy: an area left out for a missing secret abstains (it
+// accuses nobody) and carries the reason, with the area's name and threshold.
+func TestNotRunSaysWhy(t *testing.T) {
+	cfg := parseConfig(t, "app: test\nareas: [{id: Billing, name: Billing page, slow: 3s, request: {url: \"https://b.example/${ssm:/b/key}\"}}]\n")
+	p := newProber(t, Options{Now: func() time.Time { return time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC) }})
+	r := p.NotRun(&cfg.Areas[0], "needs AWS credentials for ${ssm:/b/key}")
+	if r.Verdict != Abstain || r.Class != ClassNotRun || r.Message != "needs AWS credentials for ${ssm:/b/key}" {
+		t.Errorf("verdict, class, message = %s, %s, %q", r.Verdict, r.Class, r.Message)
+	}
+	if r.Area != "Billing" || r.Name != "Billing page" || r.Slow != 3*time.Second || r.Started.Hour() != 9 || r.Steps == nil {
+		t.Errorf("result not filled in: %+v", r)
+	}
+}

@@ -7,7 +7,6 @@ package secrets
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -105,13 +104,5 @@ func SecretsManager(client SecretGetter) check.Resolver {
 		}
 	}))
 }
-
-// ErrNoCredentials says AWS references were found but no AWS access is configured.
-var ErrNoCredentials = errors.New("no AWS credentials configured to resolve it (set AWS_PROFILE or AWS_ACCESS_KEY_ID, or use ${env:NAME} for local runs)")
-
-// Unavailable answers every reference with ErrNoCredentials.
-var Unavailable = check.ResolverFunc(func(context.Context, check.Ref) (string, error) {
-	return "", ErrNoCredentials
-})
 
 func ptr[T any](v T) *T { return &v }

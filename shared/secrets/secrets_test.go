@@ -2,11 +2,22 @@ package secrets_test
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
@@ -140,44 +151,184 @@ func TestSecretJSONKeys(t *testing.T) {
 	}
 }
 
-func isolateAWSEnv(t *testing.T) {
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
-	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
-	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ENDPOINT_URL"} {
-		t.Setenv(k, "")
-	}
-}
+func loadConfig(ctx context.Context) (aws.Config, error) { return secrets.LoadConfig(ctx, "us-east-1") }
 
 func TestLazyResolversWithoutCredentials(t *testing.T) {
-	isolateAWSEnv(t)
+	awstest.NoAWS(t)
 	t.Setenv("SHOP_TOKEN", "from-env")
-	rs := secrets.LazyResolvers()
+	rs := secrets.LazyResolvers(loadConfig)
 	if v, err := rs["env"].Resolve(context.Background(), check.Ref{Kind: "env", Arg: "SHOP_TOKEN"}); err != nil || v != "from-env" {
 		t.Errorf("env: %q %v", v, err)
 	}
 	_, err := rs["ssm"].Resolve(context.Background(), check.Ref{Kind: "ssm", Arg: "/a"})
-	if !errors.Is(err, secrets.ErrNoCredentials) {
-		t.Errorf("ssm without credentials: %v", err)
+	var ce *secrets.CredentialsError
+	if !errors.Is(err, secrets.ErrNoCredentials) || !errors.As(err, &ce) {
+		t.Fatalf("ssm without credentials: %v", err)
 	}
+	// The SDK's own reason is kept: here, the end of the credential chain.
+	if !strings.HasPrefix(err.Error(), "needs AWS credentials: ") || !strings.Contains(ce.Err.Error(), "EC2 IMDS") {
+		t.Errorf("reason lost: %v", err)
+	}
+}
+
+// TestEnvReferencesNeverLoadTheAWSConfiguration: env references resolve
+// without asking for an AWS configuration; the first AWS reference asks once,
+// and a failure is remembered rather than retried for every reference.
+func TestEnvReferencesNeverLoadTheAWSConfiguration(t *testing.T) {
+	t.Setenv("SHOP_TOKEN", "from-env")
+	loads := 0
+	rs := secrets.LazyResolvers(func(context.Context) (aws.Config, error) {
+		loads++
+		return aws.Config{}, errors.New("no configuration here")
+	})
+	for range 3 {
+		if v, err := rs["env"].Resolve(context.Background(), check.Ref{Kind: "env", Arg: "SHOP_TOKEN"}); err != nil || v != "from-env" {
+			t.Fatalf("env: %q %v", v, err)
+		}
+	}
+	if loads != 0 {
+		t.Fatalf("env references loaded the AWS configuration %d times", loads)
+	}
+	for _, ref := range []check.Ref{{Kind: "ssm", Arg: "/a"}, {Kind: "secret", Arg: "b"}, {Kind: "ssm", Arg: "/c"}} {
+		_, err := rs[ref.Kind].Resolve(context.Background(), ref)
+		if !errors.Is(err, secrets.ErrNoCredentials) || !strings.Contains(err.Error(), "AWS configuration: no configuration here") {
+			t.Errorf("%s: %v", ref, err)
+		}
+	}
+	if loads != 1 {
+		t.Errorf("loaded %d times for 3 AWS references, want 1", loads)
+	}
+}
+
+// TestExpiredSSOSessionKeepsTheReason: a profile whose SSO session has
+// expired fails with the SDK's words for it, not a generic "no credentials".
+func TestExpiredSSOSessionKeepsTheReason(t *testing.T) {
+	awstest.NoAWS(t)
+	home := os.Getenv("HOME")
+	conf := filepath.Join(home, "config")
+	if err := os.WriteFile(conf, []byte(`[profile dev]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = ReadOnly
+region = eu-west-2
+[sso-session corp]
+sso_start_url = https://corp.example.com/start
+sso_region = us-east-1
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The token cache file is named by the SHA-1 of the session name.
+	cache := filepath.Join(home, ".aws", "sso", "cache")
+	if err := os.MkdirAll(cache, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha1.Sum([]byte("corp"))
+	token := `{"accessToken": "expired", "expiresAt": "2026-01-01T00:00:00Z", "region": "us-east-1", "startUrl": "https://corp.example.com/start"}`
+	if err := os.WriteFile(filepath.Join(cache, hex.EncodeToString(sum[:])+".json"), []byte(token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CONFIG_FILE", conf)
+	t.Setenv("AWS_PROFILE", "dev")
+	_, err := secrets.LazyResolvers(loadConfig)["ssm"].Resolve(context.Background(), check.Ref{Kind: "ssm", Arg: "/a"})
+	if !errors.Is(err, secrets.ErrNoCredentials) || !strings.Contains(err.Error(), "cached SSO token is expired") {
+		t.Errorf("expired SSO session: %v", err)
+	}
+}
+
+func TestLoadConfigRegion(t *testing.T) {
+	awstest.NoAWS(t)
+	cfg, err := secrets.LoadConfig(context.Background(), "ap-south-1")
+	if err != nil || cfg.Region != "ap-south-1" {
+		t.Errorf("no region configured: %q %v, want the fallback ap-south-1", cfg.Region, err)
+	}
+	t.Setenv("AWS_REGION", "eu-west-2")
+	if cfg, err = secrets.LoadConfig(context.Background(), "ap-south-1"); err != nil || cfg.Region != "eu-west-2" {
+		t.Errorf("AWS_REGION set: %q %v, want eu-west-2", cfg.Region, err)
+	}
+}
+
+// quietChild names the environment variable that makes this test binary the
+// child of TestLoadConfigIsQuiet: its value is the fake metadata service's URL.
+const quietChild = "LOOKOUT_TEST_IMDS_CHILD"
+
+// TestLoadConfigIsQuiet: the credential chain's last resort, the instance
+// metadata service, makes the SDK warn on stderr when it answers the token
+// request with 403 (as some networks do). LoadConfig drops the SDK's log lines;
+// the reason stays in the error. The SDK writes to the process's own stderr,
+// so the check runs in a child process, against a fake metadata service on
+// 127.0.0.1 (named explicitly; the environment keeps the real one disabled).
+func TestLoadConfigIsQuiet(t *testing.T) {
+	var hits atomic.Int32
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.Method == http.MethodPut { // the IMDSv2 token
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		http.NotFound(w, r) // no instance role
+	}))
+	t.Cleanup(imds.Close)
+	child := func(mode string) (stdout, stderr string) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestLoadConfigIsQuietChild$", "-test.count=1")
+		cmd.Env = awstest.NoAWSEnv(t, quietChild+"="+mode+" "+imds.URL)
+		var out, errb strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("child %s: %v\n%s%s", mode, err, out.String(), errb.String())
+		}
+		return out.String(), errb.String()
+	}
+	// The fake works: with the SDK's default logger, the warning is printed.
+	if _, errOut := child("loud"); !strings.Contains(errOut, "WARN falling back to IMDSv1") {
+		t.Fatalf("the fake metadata service did not make the SDK warn; stderr %q", errOut)
+	}
+	before := hits.Load()
+	out, errOut := child("quiet")
+	if hits.Load() == before {
+		t.Fatal("the quiet child never asked the metadata service")
+	}
+	if strings.Contains(errOut, "SDK") || strings.Contains(errOut, "WARN") {
+		t.Errorf("LoadConfig let the SDK write to stderr: %q", errOut)
+	}
+	if !strings.Contains(out, "needs AWS credentials: ") || !strings.Contains(out, "no EC2 IMDS role found") {
+		t.Errorf("the reason is lost: %q", out)
+	}
+}
+
+// TestLoadConfigIsQuietChild is the child of TestLoadConfigIsQuiet.
+func TestLoadConfigIsQuietChild(t *testing.T) {
+	mode, endpoint, ok := strings.Cut(os.Getenv(quietChild), " ")
+	if !ok {
+		t.Skip("run by TestLoadConfigIsQuiet")
+	}
+	ctx := context.Background()
+	opts := []func(*config.LoadOptions) error{config.WithEC2IMDSClientEnableState(imds.ClientEnabled), config.WithEC2IMDSEndpoint(endpoint)}
+	load := func(ctx context.Context) (aws.Config, error) { return secrets.LoadConfig(ctx, "us-east-1", opts...) }
+	if mode == "loud" {
+		load = func(ctx context.Context) (aws.Config, error) {
+			return config.LoadDefaultConfig(ctx, append(opts, config.WithRegion("us-east-1"))...)
+		}
+	}
+	_, err := secrets.LazyResolvers(load)["ssm"].Resolve(ctx, check.Ref{Kind: "ssm", Arg: "/a"})
+	fmt.Println(err)
 }
 
 // TestLazyResolversUseTheEnvironment: the CLI path, configured only by the
 // standard AWS environment variables (here pointing at moto_server).
 func TestLazyResolversUseTheEnvironment(t *testing.T) {
 	srv := awstest.Start(t)
-	isolateAWSEnv(t)
+	awstest.NoAWS(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_REGION", "ap-south-1")
 	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
 	cfg := srv.Config(t, "ap-south-1")
 	if _, err := ssm.NewFromConfig(cfg).PutParameter(context.Background(), &ssm.PutParameterInput{
 		Name: aws.String("/mumbai/key"), Value: aws.String("m-key-1"), Type: ssmtypes.ParameterTypeSecureString}); err != nil {
 		t.Fatal(err)
 	}
-	v, err := secrets.LazyResolvers()["ssm"].Resolve(context.Background(), check.Ref{Kind: "ssm", Arg: "/mumbai/key"})
+	// No AWS_REGION: the region given (the run's location) is used.
+	load := func(ctx context.Context) (aws.Config, error) { return secrets.LoadConfig(ctx, "ap-south-1") }
+	v, err := secrets.LazyResolvers(load)["ssm"].Resolve(context.Background(), check.Ref{Kind: "ssm", Arg: "/mumbai/key"})
 	if err != nil || v != "m-key-1" {
 		t.Errorf("%q %v", v, err)
 	}
