@@ -17,7 +17,7 @@ SAM_INSTALL_URL := https://docs.aws.amazon.com/serverless-application-model/late
 
 ## deploy: validate, build, deploy the home region then the other locations
 deploy: sam-check $(LOOKOUT)
-	$(LOOKOUT) validate -f $(CHECKS)
+	$(LOOKOUT) validate --deploy -f $(CHECKS)
 	@set -euo pipefail; \
 	alert=(--alert-email "$${ALERT_EMAIL:-}" --alert-phone "$${ALERT_PHONE:-}" --pager-key-param "$${PAGER_KEY_PARAM:-}"); \
 	params="$$($(LOOKOUT) deploy-params -f $(CHECKS) "$${alert[@]}")"; \

@@ -5,17 +5,28 @@ import (
 	"io"
 
 	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/deploy"
 )
 
 func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("validate", stderr)
 	file := fs.String("f", defaultFile, "checks file")
+	forDeploy := fs.Bool("deploy", false, "also refuse what a deploy would: references a deployed probe cannot resolve, secrets outside its path")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	cfg, code := loadChecks(*file, stderr, exitFailed)
 	if cfg == nil {
 		return code
+	}
+	// The quotas always: a file past them can never be deployed.
+	f, err := deploy.Measure(cfg)
+	if *forDeploy && err == nil {
+		err = deploy.CheckDeploy(cfg)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", *file, err)
+		return exitFailed
 	}
 	steps := 0
 	for i := range cfg.Areas {
@@ -24,6 +35,9 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "%s: ok: app %s, %d %s (%d %s), %d locations, home %s\n", *file, cfg.App,
 		len(cfg.Areas), plural(len(cfg.Areas), "area", "areas"), steps, plural(steps, "step", "steps"),
 		len(cfg.Locations), cfg.HomeRegion)
+	fmt.Fprintf(stdout, "%s: quotas: %d of %d resources per stack, %d of %d in the fullest alarm stack, largest parameter %d of %d bytes (%s), %d of %d dashboard widgets, longest alarm name %d of %d bytes\n",
+		*file, f.Resources, deploy.MaxResources, f.ChunkResources, deploy.MaxResources, f.LargestBytes, deploy.MaxParameterBytes,
+		f.LargestParameter, f.Widgets, deploy.MaxWidgets, len(f.LongestAlarm), deploy.MaxAlarmNameBytes)
 	return exitOK
 }
 

@@ -6,20 +6,21 @@ import (
 	"strings"
 
 	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 // ErrNotDeployable marks a reference that `lookout run` can resolve on a
 // laptop but a deployed probe cannot.
 var ErrNotDeployable = errors.New("cannot be resolved by a deployed probe")
 
-// checkDeployableRefs refuses the references a probe function in region could
-// not resolve at init, each at its file:line and field, with the fix:
+// checkDeployableRefs refuses the references the probe functions in regions
+// could not resolve at init, each at its file:line and field, with the fix:
 //
 //   - ${env:NAME}: the template sets no such variable in the function, so the
 //     round would fail from every location at once;
 //   - a Secrets Manager ARN of another region: each location's probe reads its
 //     own region's secrets (and its role is scoped to them).
-func checkDeployableRefs(cfg *check.Config, region string) error {
+func checkDeployableRefs(cfg *check.Config, regions ...string) error {
 	var errs check.Errors
 	for _, fr := range cfg.Refs() {
 		var msg string
@@ -29,9 +30,19 @@ func checkDeployableRefs(cfg *check.Config, region string) error {
 				fr.Ref, fr.Ref.Arg, SecretsPath(cfg.App), envToPath(fr.Ref.Arg), SecretsPath(cfg.App), envToPath(fr.Ref.Arg))
 		case check.RefSecret:
 			id, _, _ := strings.Cut(fr.Ref.Arg, "#")
-			if r, ok := arnRegion(id); ok && r != region {
-				msg = fmt.Sprintf("%s: the secret is in %s but the %s probe reads only its own region's secrets: refer to it by name (${secret:%s}) and replicate it to every location's region",
-					fr.Ref, r, region, secretName(id))
+			r, ok := arnRegion(id)
+			if !ok {
+				break
+			}
+			var elsewhere []string
+			for _, region := range regions {
+				if region != r {
+					elsewhere = append(elsewhere, region)
+				}
+			}
+			if len(elsewhere) > 0 {
+				msg = fmt.Sprintf("%s: the secret is in %s but the %s %s only its own region's secrets: refer to it by name (${secret:%s}) and replicate it to every location's region",
+					fr.Ref, r, strings.Join(elsewhere, ", "), plural(len(elsewhere), "probe reads", "probes read each"), secretName(id))
 			}
 		}
 		if msg != "" {
@@ -42,6 +53,25 @@ func checkDeployableRefs(cfg *check.Config, region string) error {
 		return errs
 	}
 	return nil
+}
+
+// CheckDeploy refuses what `lookout deploy-params` would refuse for any of
+// the checks file's stacks: the plan, references no deployed probe can
+// resolve, secrets outside the probe's path, and every quota.
+func CheckDeploy(cfg *check.Config) error {
+	_, err := Plan(cfg)
+	errs := []error{err, checkDeployableRefs(cfg, metrics.LocationRegions(cfg)...), checkSecretPaths(cfg)}
+	if _, err := Measure(cfg); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // arnRegion is the region of an ARN (arn:partition:service:region:account:...).
