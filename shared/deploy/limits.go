@@ -41,8 +41,8 @@ const (
 	// the checks file (functions, roles, topics, dashboard, notifier alarms)
 	// plus the AreaChunks nested stacks, all declared in every stack.
 	fixedResources = 23 + AreaChunks
-	// fixedParameters are the parameters of template.yaml besides nothing:
-	// their number does not grow with the checks file.
+	// fixedParameters are the parameters template.yaml declares (17, and one
+	// per chunk): their number does not grow with the checks file.
 	fixedParameters = 17 + AreaChunks
 	// DashboardTopN is how many series each per-area graph of the dashboard
 	// shows: the worst, by a Metrics Insights query with ORDER BY and LIMIT.
@@ -59,9 +59,9 @@ const (
 // SAM would refuse.
 var ErrQuota = errors.New("over a deploy quota")
 
-// Chunk is one nested alarm stack's share of the areas.
+// Chunk is one nested alarm stack's share of the areas; chunk i (from 1) is
+// given as parameter ChunkParam(i) to stack AreaAlarms<i>.
 type Chunk struct {
-	Index   int      // 1 ... AreaChunks: the AreaIdsNN parameter and AreaAlarmsNN stack
 	AreaIDs []string // in the checks file's order
 }
 
@@ -73,7 +73,7 @@ func ChunkParam(i int) string { return fmt.Sprintf("AreaIds%02d", i) }
 // empty: the stack is not created). Area ids hold no commas.
 func (c Chunk) Value() string { return strings.Join(c.AreaIDs, ",") }
 
-// Fits says whether one more area fits the chunk's stack and parameter.
+// fits says whether one more area fits the chunk's stack and parameter.
 func (c Chunk) fits(id string) bool {
 	if len(c.AreaIDs) >= MaxAreasPerChunk {
 		return false
@@ -93,11 +93,10 @@ func (c Chunk) fits(id string) bool {
 // does an area go to the next chunk with room. It fails when every chunk is
 // full.
 func ChunkAreas(ids []string) ([AreaChunks]Chunk, error) {
-	var chunks [AreaChunks]Chunk
-	for i := range chunks {
-		chunks[i].Index = i + 1
-	}
-	var placed int
+	var (
+		chunks [AreaChunks]Chunk
+		placed int
+	)
 	for _, id := range ids {
 		h := fnv.New32a()
 		h.Write([]byte(id))
