@@ -174,7 +174,10 @@ func (c *Config) ResolveAreaSecrets(ctx context.Context, rs Resolvers, a *Area) 
 
 // resolve replaces the references of the fields each visits.
 func (c *Config) resolve(ctx context.Context, rs Resolvers, each func(func(path string, s *string))) error {
-	cache := map[Ref]string{}
+	if c.resolved == nil {
+		c.resolved = map[Ref]string{}
+	}
+	cache := c.resolved
 	var errs Errors
 	fail := func(path string, r Ref, err error) {
 		errs = append(errs, &FieldError{File: c.File, Line: c.lineOf(path), Field: path, Err: &RefError{Ref: r, Err: err}})

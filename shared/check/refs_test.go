@@ -103,3 +103,30 @@ func TestUnresolvedReferenceIsARefError(t *testing.T) {
 		t.Errorf("no resolver: %v", err)
 	}
 }
+
+// A secret two areas share is fetched once, however the areas are resolved.
+func TestASharedSecretIsFetchedOnce(t *testing.T) {
+	c, err := check.Parse("checks.yaml", []byte(`app: shop
+areas:
+  - id: Api
+    request: {url: https://shop.example/api, headers: {Authorization: "Bearer ${ssm:/shop/token}"}}
+  - id: Admin
+    request: {url: https://shop.example/admin, headers: {Authorization: "Bearer ${ssm:/shop/token}"}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked recorder
+	rs := check.Resolvers{check.RefSSM: &asked}
+	for i := range c.Areas {
+		if err := c.ResolveAreaSecrets(context.Background(), rs, &c.Areas[i]); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Areas[i].Request.Headers["Authorization"]; got != "Bearer v-/shop/token" {
+			t.Errorf("%s: %q", c.Areas[i].ID, got)
+		}
+	}
+	if len(asked) != 1 {
+		t.Errorf("the shared secret was fetched %d times: %v", len(asked), asked)
+	}
+}

@@ -28,6 +28,9 @@ type Config struct {
 	File string `yaml:"-" json:"-"`
 	// secrets holds every resolved secret value, for redaction.
 	secrets []string
+	// resolved remembers each reference's value across Resolve* calls, so
+	// resolving area by area fetches a shared secret once.
+	resolved map[Ref]string
 	// lines maps a field path to its line in File.
 	lines map[string]int
 	// regions is the order the locations were written in.

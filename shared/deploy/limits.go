@@ -132,6 +132,8 @@ type Figures struct {
 	DashboardSeries  int    // at most, on the dashboard
 	MaxGraphSeries   int    // at most, in one graph
 	TopNGraphs       int    // graphs that show only the DashboardTopN worst series
+	// Chunks are the areas as the nested alarm stacks hold them.
+	Chunks [AreaChunks]Chunk
 }
 
 // Measure computes the figures of the stacks a checks file deploys and
@@ -140,15 +142,15 @@ func Measure(cfg *check.Config) (Figures, error) {
 	var errs []error
 	over := func(what string, got, limit int, fix string) {
 		if got > limit {
-			errs = append(errs, fmt.Errorf("%w: %s: %d, over the limit of %d; %s", ErrQuota, what, got, limit, fix))
+			if fix != "" {
+				fix = "; " + fix
+			}
+			errs = append(errs, fmt.Errorf("%w: %s: %d, over the limit of %d%s", ErrQuota, what, got, limit, fix))
 		}
 	}
 	f := Figures{Areas: len(cfg.Areas), Widgets: dashboardWidgets, TopNGraphs: topNGraphs}
-	ids := make([]string, len(cfg.Areas))
-	for i, a := range cfg.Areas {
-		ids[i] = a.ID
-	}
-	chunks, err := ChunkAreas(ids)
+	chunks, err := ChunkAreas(areaIDs(cfg))
+	f.Chunks = chunks
 	if err != nil {
 		errs = append(errs, fmt.Errorf("%w (remove or merge areas, or shorten their ids)", err))
 	}

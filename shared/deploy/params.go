@@ -86,14 +86,11 @@ func Params(cfg *check.Config, region string) (Parameters, error) {
 	if err := checkSecretPaths(cfg); err != nil {
 		return Parameters{}, err
 	}
-	if _, err := Measure(cfg); err != nil {
-		return Parameters{}, err
-	}
-	chunks, err := ChunkAreas(areaIDs(cfg))
+	f, err := Measure(cfg)
 	if err != nil {
 		return Parameters{}, err
 	}
-	return params(cfg, region, chunks)
+	return params(cfg, region, f.Chunks)
 }
 
 // params fills in the parameters of the stack in region, with the areas in
