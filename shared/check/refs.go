@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -21,8 +23,24 @@ const (
 	RefVar    = "var"    // ${var:name}: a value captured by an earlier step
 )
 
-// refPattern matches ${kind:arg}. "$${" escapes a literal "${".
-var refPattern = regexp.MustCompile(`\$?\$\{([A-Za-z]*):?([^}]*)\}`)
+// refAt reads the reference ${kind:arg} at the start of s and its length, or
+// answers 0: kind is the letters after "${", then an optional ":", then arg
+// up to the first "}". Checking the kind and the arg is checkRef's job.
+func refAt(s string) (Ref, int) {
+	if !strings.HasPrefix(s, "${") {
+		return Ref{}, 0
+	}
+	end := strings.IndexByte(s, '}')
+	if end < 0 {
+		return Ref{}, 0
+	}
+	body := s[2:end]
+	k := 0
+	for k < len(body) && ('a' <= body[k] && body[k] <= 'z' || 'A' <= body[k] && body[k] <= 'Z') {
+		k++
+	}
+	return Ref{Kind: body[:k], Arg: strings.TrimPrefix(body[k:], ":")}, end + 1
+}
 
 var (
 	envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -41,14 +59,61 @@ func (r Ref) String() string { return "${" + r.Kind + ":" + r.Arg + "}" }
 // FindRefs lists the references in s, in order, skipping escaped ones.
 func FindRefs(s string) []Ref {
 	var out []Ref
-	for _, m := range refPattern.FindAllStringSubmatch(s, -1) {
-		if strings.HasPrefix(m[0], "$$") {
-			continue
+	for _, p := range parseTemplate(s) {
+		if p.isRef {
+			out = append(out, p.ref)
 		}
-		out = append(out, Ref{Kind: m[1], Arg: m[2]})
 	}
 	return out
 }
+
+// A piece of a template: literal text (escapes undone) or a reference.
+type piece struct {
+	text  string // the literal text; for a reference, the reference as written
+	ref   Ref
+	isRef bool
+}
+
+// parseTemplate splits s into literal text and references. "$${" is a
+// literal "${", wherever it is; a "${" that is not a reference is literal too.
+func parseTemplate(s string) []piece {
+	var out []piece
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			out = append(out, piece{text: lit.String()})
+			lit.Reset()
+		}
+	}
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], '$')
+		if j < 0 {
+			lit.WriteString(s[i:])
+			break
+		}
+		lit.WriteString(s[i : i+j])
+		i += j
+		if strings.HasPrefix(s[i:], "$${") {
+			lit.WriteString("${")
+			i += 3
+			continue
+		}
+		if r, n := refAt(s[i:]); n > 0 {
+			flush()
+			out = append(out, piece{text: s[i : i+n], ref: r, isRef: true})
+			i += n
+			continue
+		}
+		lit.WriteByte('$')
+		i++
+	}
+	flush()
+	return out
+}
+
+// quote writes literal text as template text: every "${" becomes "$${", so
+// parsing it again gives back exactly the text, never a reference.
+func quote(text string) string { return strings.ReplaceAll(text, "${", "$${") }
 
 // checkRef says what is wrong with one reference, or nil.
 func checkRef(r Ref) error {
@@ -75,25 +140,28 @@ func checkRef(r Ref) error {
 	return nil
 }
 
-// expand replaces each reference for which fn answers ok; others stay as written.
-// "$${" becomes "${" only when unescape is set (the last expansion).
+// expand replaces each reference for which fn answers ok. With unescape, the
+// result is plain text ("$${" becomes "${"); without, it is still a template:
+// literal text and the values put in are quoted, so a later expansion gives
+// back each value verbatim, never reading references or escapes inside it.
 func expand(s string, unescape bool, fn func(Ref) (string, bool)) string {
 	if !strings.Contains(s, "${") {
 		return s
 	}
-	return refPattern.ReplaceAllStringFunc(s, func(m string) string {
-		if strings.HasPrefix(m, "$$") {
-			if unescape {
-				return m[1:]
+	var b strings.Builder
+	for _, p := range parseTemplate(s) {
+		v, text := p.text, !p.isRef
+		if p.isRef {
+			if sub, ok := fn(p.ref); ok {
+				v, text = sub, true
 			}
-			return m
 		}
-		sub := refPattern.FindStringSubmatch(m)
-		if v, ok := fn(Ref{Kind: sub[1], Arg: sub[2]}); ok {
-			return v
+		if text && !unescape {
+			v = quote(v)
 		}
-		return m
-	})
+		b.WriteString(v)
+	}
+	return b.String()
 }
 
 // ExpandVars fills ${var:name} references from captured values and turns
@@ -148,9 +216,14 @@ func (e *RefError) Unwrap() error { return e.Err }
 // Resolvers maps a reference kind (env, ssm, secret) to its resolver.
 type Resolvers map[string]Resolver
 
-// ResolveSecrets replaces every env/ssm/secret reference in URLs, headers and
-// bodies with its value, once per distinct reference, and remembers the values
-// so Redact can hide them. Every failure is reported with its field.
+// ResolveSecrets resolves every env/ssm/secret reference in URLs, headers
+// and bodies, once per distinct reference, and remembers the values so
+// Redact can hide them. Headers and bodies get their values in place. URLs
+// keep their references as written (results show them, so no secret reaches
+// a result's URL): URL builds each one, escaping every value for the part of
+// the URL it stands in. Every failure is reported with its field, and so is a
+// value that does not fit its place: a host reference that is not a host name,
+// or a secret too short to be hidden from messages.
 func (c *Config) ResolveSecrets(ctx context.Context, rs Resolvers) error {
 	return c.resolve(ctx, rs, c.eachTemplate)
 }
@@ -166,58 +239,123 @@ func (c *Config) ResolveControlSecrets(ctx context.Context, rs Resolvers) error 
 func (c *Config) ResolveAreaSecrets(ctx context.Context, rs Resolvers, a *Area) error {
 	for i := range c.Areas {
 		if &c.Areas[i] == a {
-			return c.resolve(ctx, rs, func(fn func(string, *string)) { c.eachAreaTemplate(i, fn) })
+			return c.resolve(ctx, rs, func(fn visitor) { c.eachAreaTemplate(i, fn) })
 		}
 	}
 	return fmt.Errorf("%s: area %s is not one of this file's areas", c.File, a.ID)
 }
 
-// resolve replaces the references of the fields each visits.
-func (c *Config) resolve(ctx context.Context, rs Resolvers, each func(func(path string, s *string))) error {
+// MinSecretLen is the length of the shortest secret value Lookout accepts:
+// hiding shorter values would shred ordinary text in messages, so a shorter
+// one is refused when it is resolved rather than shown.
+const MinSecretLen = 4
+
+// checkSecret says why a resolved value cannot be used, or nil.
+func checkSecret(v string) error {
+	switch {
+	case v == "":
+		return newProblem(ErrReference, "the value is empty: a probe sent without its secret would fail for nothing")
+	case len(v) < MinSecretLen:
+		return newProblem(ErrReference, "the value is %d characters; secrets shorter than %d cannot be hidden from messages", len(v), MinSecretLen)
+	}
+	return nil
+}
+
+// resolve resolves the references of the fields each visits.
+func (c *Config) resolve(ctx context.Context, rs Resolvers, each func(visitor)) error {
 	if c.resolved == nil {
 		c.resolved = map[Ref]string{}
 	}
-	cache := c.resolved
 	var errs Errors
 	fail := func(path string, r Ref, err error) {
 		errs = append(errs, &FieldError{File: c.File, Line: c.lineOf(path), Field: path, Err: &RefError{Ref: r, Err: err}})
 	}
-	resolve := func(path string, s string) string {
-		return expand(s, false, func(r Ref) (string, bool) {
-			if r.Kind == RefVar {
-				return "", false
-			}
-			if v, ok := cache[r]; ok {
-				return v, true
-			}
-			res, ok := rs[r.Kind]
-			if !ok {
+	// lookup answers a secret reference's value, fetching it at most once.
+	lookup := func(path string, r Ref) (string, bool) {
+		v, ok := c.resolved[r]
+		if !ok {
+			res, found := rs[r.Kind]
+			if !found {
 				fail(path, r, ErrNoResolver)
 				return "", false
 			}
-			v, err := res.Resolve(ctx, r)
-			if err != nil {
+			var err error
+			if v, err = res.Resolve(ctx, r); err != nil {
 				fail(path, r, err)
 				return "", false
 			}
-			cache[r] = v
-			if v != "" && !slices.Contains(c.secrets, v) {
-				c.secrets = append(c.secrets, v)
-			}
-			return v, true
-		})
+		}
+		if err := checkSecret(v); err != nil {
+			fail(path, r, err)
+			return "", false
+		}
+		if !ok {
+			c.resolved[r] = v
+			c.hide(v)
+		}
+		return v, true
 	}
-	each(func(path string, s *string) { *s = resolve(path, *s) })
-	// Longest first, so a secret that contains another is hidden whole.
-	sort.SliceStable(c.secrets, func(i, j int) bool { return len(c.secrets[i]) > len(c.secrets[j]) })
+	each(func(path string, s *string, isURL bool) {
+		if !isURL {
+			*s = expand(*s, false, func(r Ref) (string, bool) {
+				if r.Kind == RefVar {
+					return "", false
+				}
+				return lookup(path, r)
+			})
+			return
+		}
+		t, err := parseURLTemplate(*s)
+		if err != nil { // only for a config that was not validated
+			errs = append(errs, &FieldError{File: c.File, Line: c.lineOf(path), Field: path, Err: err})
+			return
+		}
+		for _, tok := range t.toks {
+			if !tok.isRef || tok.ref.Kind == RefVar {
+				continue
+			}
+			if v, ok := lookup(path, tok.ref); ok {
+				if _, err := t.escape(tok, v); err != nil {
+					fail(path, tok.ref, err)
+				}
+			}
+		}
+	})
 	if len(errs) > 0 {
 		return errs.sorted()
 	}
 	return nil
 }
 
-// eachTemplate visits every string that may hold references, with its field path.
-func (c *Config) eachTemplate(fn func(path string, s *string)) {
+// URL builds a URL from its template as written in the checks file: each
+// resolved secret and each captured value in vars is escaped for the part
+// of the URL it stands in (user info, path segment, query, fragment), so no
+// value can change the URL's scheme, host, path or query structure. A host
+// reference stands for the whole host (or host and port) and its value must
+// be one. The error names the reference, never its value.
+func (c *Config) URL(template string, vars map[string]string) (string, error) {
+	t, err := parseURLTemplate(template)
+	if err != nil {
+		return "", err
+	}
+	return t.build(func(r Ref) (string, error) {
+		if r.Kind == RefVar {
+			return vars[r.Arg], nil
+		}
+		v, ok := c.resolved[r]
+		if !ok {
+			return "", errors.New("not resolved")
+		}
+		return v, nil
+	})
+}
+
+// A visitor is given each string that may hold references, with its field
+// path, and whether the string is a URL.
+type visitor func(path string, s *string, isURL bool)
+
+// eachTemplate visits every string that may hold references.
+func (c *Config) eachTemplate(fn visitor) {
 	c.eachControlTemplate(fn)
 	for i := range c.Areas {
 		c.eachAreaTemplate(i, fn)
@@ -225,27 +363,27 @@ func (c *Config) eachTemplate(fn func(path string, s *string)) {
 }
 
 // eachControlTemplate visits the control probe's URLs.
-func (c *Config) eachControlTemplate(fn func(path string, s *string)) {
+func (c *Config) eachControlTemplate(fn visitor) {
 	if c.Control == nil {
 		return
 	}
-	fn("control.url", &c.Control.URL)
+	fn("control.url", &c.Control.URL, true)
 	for _, region := range sortedKeys(c.Control.Locations) {
 		v := c.Control.Locations[region]
-		fn("control.locations."+region, &v)
+		fn("control.locations."+region, &v, true)
 		c.Control.Locations[region] = v
 	}
 }
 
 // eachAreaTemplate visits the URLs, bodies and headers of area i.
-func (c *Config) eachAreaTemplate(i int, fn func(path string, s *string)) {
+func (c *Config) eachAreaTemplate(i int, fn visitor) {
 	a := &c.Areas[i]
 	visit := func(prefix string, st *Step) {
-		fn(prefix+".url", &st.URL)
-		fn(prefix+".body", &st.Body)
+		fn(prefix+".url", &st.URL, true)
+		fn(prefix+".body", &st.Body, false)
 		for _, k := range sortedKeys(st.Headers) {
 			v := st.Headers[k]
-			fn(prefix+".headers."+k, &v)
+			fn(prefix+".headers."+k, &v, false)
 			st.Headers[k] = v
 		}
 	}
@@ -268,7 +406,7 @@ type FieldRef struct {
 // captured variables alike), field by field. It changes nothing.
 func (c *Config) Refs() []FieldRef {
 	var out []FieldRef
-	c.eachTemplate(func(path string, s *string) {
+	c.eachTemplate(func(path string, s *string, _ bool) {
 		for _, r := range FindRefs(*s) {
 			out = append(out, FieldRef{Field: path, Line: c.lineOf(path), Ref: r})
 		}
@@ -276,18 +414,77 @@ func (c *Config) Refs() []FieldRef {
 	return out
 }
 
-// Redact hides every resolved secret value in s.
-func (c *Config) Redact(s string) string {
-	for _, v := range c.secrets {
-		if len(v) >= 4 { // shorter values would shred ordinary text
-			s = strings.ReplaceAll(s, v, "<redacted>")
+// Redact hides every resolved secret value in s, in every form it may take
+// (see Redactor).
+func (c *Config) Redact(s string) string { return (&Redactor{forms: c.secrets}).Redact(s) }
+
+// Redactor returns a Redactor that hides the resolved secrets; values hidden
+// through it (a captured token) do not change the Config's.
+func (c *Config) Redactor() *Redactor {
+	return &Redactor{forms: slices.Clone(c.secrets)}
+}
+
+// hide adds a resolved value to the Config's secrets (c.secrets holds the
+// forms of every value, as a Redactor does).
+func (c *Config) hide(v string) {
+	r := Redactor{forms: c.secrets}
+	r.Hide(v)
+	c.secrets = r.forms
+}
+
+// Secrets returns the resolved secret values, longest first.
+func (c *Config) Secrets() []string {
+	out := make([]string, 0, len(c.resolved))
+	for _, v := range c.resolved {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
 		}
+	}
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) || len(out[i]) == len(out[j]) && out[i] < out[j] })
+	return out
+}
+
+// A Redactor hides values in text, in every form a URL or a message may
+// carry them: as they are, escaped for a URL's user info, path, query or
+// fragment (values are sent escaped, and come back so in redirects and
+// errors), and as inside a Go-quoted string. The zero value hides nothing.
+type Redactor struct {
+	forms []string // longest first, so a value that contains another is hidden whole
+}
+
+// Hide adds v. A value shorter than MinSecretLen is not hidden: it would
+// shred ordinary text (resolution refuses such secrets; a short captured
+// value stays visible).
+func (r *Redactor) Hide(v string) {
+	if len(v) < MinSecretLen {
+		return
+	}
+	for _, f := range secretForms(v) {
+		if !slices.Contains(r.forms, f) {
+			r.forms = append(r.forms, f)
+		}
+	}
+	sort.SliceStable(r.forms, func(i, j int) bool { return len(r.forms[i]) > len(r.forms[j]) })
+}
+
+// Redact replaces every form of every hidden value in s with <redacted>.
+func (r *Redactor) Redact(s string) string {
+	if r == nil || s == "" {
+		return s
+	}
+	for _, f := range r.forms {
+		s = strings.ReplaceAll(s, f, "<redacted>")
 	}
 	return s
 }
 
-// Secrets returns the resolved secret values (for a redactor elsewhere).
-func (c *Config) Secrets() []string { return append([]string(nil), c.secrets...) }
+// secretForms lists v and the forms a URL or a quoted message gives it.
+func secretForms(v string) []string {
+	q := strconv.Quote(v)
+	forms := []string{v, escapeUser(v), escapePassword(v), url.PathEscape(v), url.QueryEscape(v), escapeFragment(v), q[1 : len(q)-1]}
+	slices.Sort(forms)
+	return slices.Compact(forms)
+}
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

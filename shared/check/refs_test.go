@@ -3,6 +3,8 @@ package check_test
 import (
 	"context"
 	"errors"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -49,8 +51,11 @@ func TestResolveOnlyWhatIsProbed(t *testing.T) {
 	if err := c.ResolveAreaSecrets(ctx, rs, &c.Areas[0]); err != nil || len(asked) != 0 {
 		t.Fatalf("an area without references: %v, asked %v", err, asked)
 	}
-	if err := c.ResolveControlSecrets(ctx, rs); err != nil || len(asked) != 1 || c.Control.URL != "https://control.example/v-CONTROL_TOKEN" {
-		t.Fatalf("control: %v, asked %v, url %s", err, asked, c.Control.URL)
+	if err := c.ResolveControlSecrets(ctx, rs); err != nil || len(asked) != 1 || c.Control.URL != "https://control.example/${env:CONTROL_TOKEN}" {
+		t.Fatalf("control: %v, asked %v, url %s (a URL keeps its references as written)", err, asked, c.Control.URL)
+	}
+	if u, err := c.URL(c.Control.URL, nil); err != nil || u != "https://control.example/v-CONTROL_TOKEN" {
+		t.Fatalf("control url %q, %v", u, err)
 	}
 	if err := c.ResolveAreaSecrets(ctx, rs, &c.Areas[2]); err != nil {
 		t.Fatal(err)
@@ -128,5 +133,135 @@ areas:
 	}
 	if len(asked) != 1 {
 		t.Errorf("the shared secret was fetched %d times: %v", len(asked), asked)
+	}
+}
+
+// values resolves ${env:NAME} from a map, the way a test wants it.
+type values map[string]string
+
+func (v values) Resolve(_ context.Context, r check.Ref) (string, error) {
+	if s, ok := v[r.Arg]; ok {
+		return s, nil
+	}
+	return "", errors.New("not set")
+}
+
+// TestMisplacedURLReferencesAreRefused: no reference in the scheme, in a part
+// of the host or in the port; each refusal names its file, line and field.
+func TestMisplacedURLReferencesAreRefused(t *testing.T) {
+	const scheme = "a URL holding references starts with its scheme and :// written out (https://...); a reference cannot stand for the scheme"
+	const host = "a reference in the host must be the whole host (https://${env:API_HOST}/), not a part of it"
+	const port = "a reference cannot be the port alone: write the port, or let one reference be the whole host and port"
+	for raw, want := range map[string]string{
+		"${env:BASE}/health":                 "${env:BASE}: " + scheme,
+		"${env:S}://shop.example/":           "${env:S}: " + scheme,
+		"http${env:S}://shop.example/":       "${env:S}: " + scheme,
+		"https:/${env:H}/":                   "${env:H}: " + scheme,
+		"https://${env:STAGE}.shop.example/": "${env:STAGE}: " + host,
+		"https://api.${env:DOMAIN}/":         "${env:DOMAIN}: " + host,
+		"https://u@${env:H}${env:P}/":        "${env:H}: " + host,
+		"https://[${env:V6}]/":               "${env:V6}: " + host,
+		"https://shop.example:${env:PORT}/":  "${env:PORT}: " + port,
+		"https://${env:H}:${env:PORT}/":      "${env:PORT}: " + port,
+		"https://${env:H}:80${var:p}/":       "${var:p}: " + port,
+	} {
+		_, err := check.Parse("checks.yaml", []byte("app: shop\nareas:\n  - id: A\n    request:\n      url: '"+raw+"'\n"))
+		var errs check.Errors
+		if !errors.As(err, &errs) || len(errs) < 1 || !errors.Is(err, check.ErrReference) {
+			t.Errorf("%s: %v", raw, err)
+			continue
+		}
+		if got := errs[len(errs)-1].Error(); got != "checks.yaml:5: areas[0].request.url: "+want {
+			t.Errorf("%s:\ngot  %s\nwant checks.yaml:5: areas[0].request.url: %s", raw, got, want)
+		}
+	}
+	for _, raw := range []string{
+		"https://${env:H}/", "https://${env:H}:8443/x", "https://u:${env:PW}@${env:H}/", "https://shop.example/${env:A}${env:B}?${env:C}#${env:D}",
+		"https://${env:U}@shop.example/", "https://shop.example/$${literal}/${env:A}",
+	} {
+		if _, err := check.Parse("checks.yaml", []byte("app: shop\nareas:\n  - id: A\n    request:\n      url: '"+raw+"'\n")); err != nil {
+			t.Errorf("%s: refused: %v", raw, err)
+		}
+	}
+}
+
+// TestShortSecretsAreRefused: a value too short to hide is refused where it
+// is used, rather than shown in results; so is an empty one.
+func TestShortSecretsAreRefused(t *testing.T) {
+	c, err := check.Parse("checks.yaml", []byte(`app: shop
+areas:
+  - id: A
+    request:
+      url: https://shop.example/?k=${env:SHORT}
+  - id: B
+    request:
+      url: https://shop.example/
+      headers: {X-Key: "${env:SHORT}", X-Other: "${env:EMPTY}", X-Ok: "${env:OK}"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := check.Resolvers{check.RefEnv: values{"SHORT": "abc", "EMPTY": "", "OK": "long-enough"}}
+	err = c.ResolveAreaSecrets(context.Background(), rs, &c.Areas[0])
+	if want := "checks.yaml:5: areas[0].request.url: ${env:SHORT}: the value is 3 characters; secrets shorter than 4 cannot be hidden from messages"; err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	// Area by area, every use is refused, not only the first.
+	err = c.ResolveAreaSecrets(context.Background(), rs, &c.Areas[1])
+	for _, want := range []string{
+		"checks.yaml:9: areas[1].request.headers.X-Key: ${env:SHORT}: the value is 3 characters",
+		"checks.yaml:9: areas[1].request.headers.X-Other: ${env:EMPTY}: the value is empty",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want %s", err, want)
+		}
+	}
+	if !errors.Is(err, check.ErrReference) {
+		t.Errorf("not an ErrReference: %v", err)
+	}
+	if got := c.Redact("abc long-enough"); got != "abc <redacted>" {
+		t.Errorf("redact %q", got)
+	}
+}
+
+// TestEscapedDollarBrace: "$${" writes "${", with or without a closing brace.
+func TestEscapedDollarBrace(t *testing.T) {
+	for in, want := range map[string]string{
+		"$${env:X}":  "${env:X}",
+		"a$${b":      "a${b",
+		"$$${var:v}": "$${var:v}",
+		"$ ${var:v}": "$ V",
+		"${ not":     "${ not",
+		"$ {var:v}":  "$ {var:v}",
+	} {
+		if got := check.ExpandVars(in, map[string]string{"v": "V"}); got != want {
+			t.Errorf("ExpandVars(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestRedactHidesEveryForm: a secret is hidden as it is and as a URL's user
+// info, path, query or fragment escapes it (values are sent escaped, and come
+// back so), and inside a quoted string.
+func TestRedactHidesEveryForm(t *testing.T) {
+	const pw = `p@ss/w:rd#? "x"&=+%`
+	c, err := check.Parse("checks.yaml", []byte("app: shop\nareas: [{id: A, request: {url: 'https://u:${env:PW}@shop.example/'}}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ResolveSecrets(context.Background(), check.Resolvers{check.RefEnv: values{"PW": pw}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, form := range []string{
+		pw,
+		url.UserPassword("u", pw).String()[2:],
+		url.PathEscape(pw),
+		url.QueryEscape(pw),
+		(&url.URL{Fragment: pw}).EscapedFragment(),
+		strconv.Quote(pw),
+	} {
+		if got := c.Redact("at " + form + " end"); strings.Contains(got, "ss") || !strings.Contains(got, "<redacted>") {
+			t.Errorf("Redact(%q) = %q", form, got)
+		}
 	}
 }

@@ -343,6 +343,9 @@ func (v *validator) refs(p, s string, captured map[string]bool) {
 // url checks an http(s) URL that may hold references.
 func (v *validator) url(p, raw string, captured map[string]bool) {
 	v.refs(p, raw, captured)
+	if !v.urlRefs(p, raw) {
+		return
+	}
 	// References stand for text we cannot see yet: check the URL with placeholders.
 	masked := expand(raw, true, func(Ref) (string, bool) { return "x", true })
 	u, err := url.Parse(masked)

@@ -196,7 +196,11 @@ func (r *run) fetch(ctx context.Context, st *check.Step, sr *StepResult) (*respo
 		maxRedirects = *st.MaxRedirects
 	}
 	body := check.ExpandVars(st.Body, r.vars)
-	u, err := url.Parse(check.ExpandVars(st.URL, r.vars))
+	raw, err := r.cfg.URL(st.URL, r.vars)
+	if err != nil {
+		return nil, newFailure(ClassOther, err, "invalid URL: %v", err)
+	}
+	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, newFailure(ClassOther, err, "invalid URL: %v", unwrapURLError(err))
 	}

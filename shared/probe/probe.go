@@ -7,10 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
 	"regexp"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -141,39 +138,24 @@ type run struct {
 	timeout time.Duration
 	jar     http.CookieJar
 	vars    map[string]string
-	hidden  []string // resolved secrets and captured values, longest first
+	hidden  *check.Redactor // resolved secrets and captured values
 }
 
 func (p *Prober) newRun(cfg *check.Config, timeout time.Duration) *run {
 	jar, _ := cookiejar.New(nil) // never fails without options
-	return &run{p: p, cfg: cfg, timeout: timeout, jar: jar, vars: map[string]string{}, hidden: cfg.Secrets()}
+	return &run{p: p, cfg: cfg, timeout: timeout, jar: jar, vars: map[string]string{}, hidden: cfg.Redactor()}
 }
 
 // keep stores a captured value for later steps. A token captured from a
 // sign-in is as secret as the password that got it, so it is hidden too.
 func (r *run) keep(name, v string) {
 	r.vars[name] = v
-	r.hidden = append(r.hidden, v)
-	slices.SortStableFunc(r.hidden, func(a, b string) int { return len(b) - len(a) })
+	r.hidden.Hide(v)
 }
 
 // redact hides resolved secrets and captured values, also in their URL-escaped
-// forms (they may come back inside a redirect's URL).
-func (r *run) redact(s string) string {
-	if s == "" {
-		return s
-	}
-	s = r.cfg.Redact(s)
-	for _, v := range r.hidden {
-		if len(v) < 4 { // shorter values would shred ordinary text
-			continue
-		}
-		for _, form := range [...]string{v, url.PathEscape(v), url.QueryEscape(v)} {
-			s = strings.ReplaceAll(s, form, "<redacted>")
-		}
-	}
-	return s
-}
+// forms (they are sent so, and may come back inside a redirect's URL).
+func (r *run) redact(s string) string { return r.hidden.Redact(s) }
 
 // regexp compiles pattern once per Prober.
 func (p *Prober) regexp(pattern string) (*regexp.Regexp, error) {

@@ -3,6 +3,8 @@ package probe
 import (
 	"context"
 	"encoding/json"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -10,12 +12,15 @@ import (
 	"github.com/lookout-monitoring/lookout/shared/check"
 )
 
-// TestSecretsNeverLeak: a resolved secret and a captured token are sent to a
+// TestSecretsNeverLeak: resolved secrets and a captured token are sent to a
 // server that echoes them back in its body, headers, redirects and errors;
-// neither may appear anywhere in the results.
+// none may appear anywhere in the results, in any form.
 func TestSecretsNeverLeak(t *testing.T) {
-	const secret = "s3cr3t-key-0042" // also valid as a DNS label, to reach an error message via the host name
+	const secret = "s3cr3t-key-0042"  // also valid as a DNS label, to reach an error message via the host name
+	const odd = `o/d@d:#?&=+ %$${x}"` // sent escaped in URLs: it comes back in those forms
 	t.Setenv("LOOKOUT_TEST_KEY", secret)
+	t.Setenv("LOOKOUT_TEST_HOST", secret+".invalid")
+	t.Setenv("LOOKOUT_TEST_ODD", odd)
 	f := newFixture(t)
 
 	// Each area signs in, keeps the token, then sends both where they come back.
@@ -29,10 +34,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 		return "  - id: " + id + "\n    steps:\n" + signIn + indent(step, "      ")
 	}
 	echo := `- name: echo
-  url: "{{http}}/echo/${var:token}?key=${env:LOOKOUT_TEST_KEY}&t=${var:token}"
+  url: "{{http}}/echo/${var:token}/${env:LOOKOUT_TEST_ODD}?key=${env:LOOKOUT_TEST_KEY}&t=${var:token}&o=${env:LOOKOUT_TEST_ODD}"
   headers:
     Authorization: "Bearer ${var:token}"
-    X-Api-Key: "${env:LOOKOUT_TEST_KEY}"
+    X-Api-Key: "${env:LOOKOUT_TEST_KEY} ${env:LOOKOUT_TEST_ODD}"
 `
 	yaml := "app: test\nareas:\n" +
 		area("Status", echo) +
@@ -40,10 +45,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 		area("Header", echo+"  status: 500\n  assert:\n    - header: X-Echo\n      matches: '^fine$'\n") +
 		area("Contains", echo+"  status: 500\n  assert:\n    - body_contains: fine\n") +
 		area("Loop", `- name: loop
-  url: "{{http}}/echo-loop/a/${var:token}/${env:LOOKOUT_TEST_KEY}?t=${var:token}"
+  url: "{{http}}/echo-loop/a/${var:token}/${env:LOOKOUT_TEST_KEY}?t=${var:token}&o=${env:LOOKOUT_TEST_ODD}"
 `) +
 		area("Dns", `- name: dns
-  url: "http://${env:LOOKOUT_TEST_KEY}.invalid/${var:token}"
+  url: "http://${env:LOOKOUT_TEST_HOST}/${var:token}"
 `) +
 		area("Timeout", `- name: slow
   url: "{{http}}/block?t=${var:token}&k=${env:LOOKOUT_TEST_KEY}"
@@ -64,16 +69,22 @@ func TestSecretsNeverLeak(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for name, v := range map[string]string{"secret": secret, "captured token": testToken} {
-			if strings.Contains(string(js), v) {
-				t.Errorf("%s: the %s leaked into the result: %s", r.Area, name, js)
-			}
-		}
 		text := r.Message
 		for _, s := range r.Steps {
 			text += " " + s.URL + " " + s.Message
+			if s.Name != "sign in" && (strings.Contains(s.URL, "<redacted>") || !strings.Contains(s.URL, "${")) {
+				t.Errorf("%s: step URL %q: want the URL as written, with its references", r.Area, s.URL)
+			}
 		}
-		if !strings.Contains(text, "<redacted>") {
+		for name, v := range map[string]string{"secret": secret, "odd secret": odd, "captured token": testToken} {
+			for _, form := range []string{v, url.PathEscape(v), url.QueryEscape(v), strconv.Quote(v)} {
+				if strings.Contains(string(js), form) || strings.Contains(text, form) {
+					t.Errorf("%s: the %s leaked into the result as %q: %s", r.Area, name, form, js)
+				}
+			}
+		}
+		// Where the server echoes what it was sent, the values were sent and hidden.
+		if echoed := r.Area == "Body" || r.Area == "Loop" || r.Area == "Dns"; echoed && !strings.Contains(text, "<redacted>") {
 			t.Errorf("%s: nothing was redacted; was the secret sent? %s", r.Area, text)
 		}
 	}

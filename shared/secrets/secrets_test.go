@@ -66,11 +66,12 @@ func TestResolveAgainstMoto(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := c.Areas[0].Request
-	if st.URL != "https://api.example.com/v1/items?key=k-123456" || st.Headers["Authorization"] != "Bearer tok-abcdef" ||
+	u, err := c.URL(st.URL, nil) // a URL keeps its references; URL fills them in
+	if err != nil || u != "https://api.example.com/v1/items?key=k-123456" || st.Headers["Authorization"] != "Bearer tok-abcdef" ||
 		st.Headers["X-Plain"] != "plain-secret" || st.Body != `{"password": "hunter2-pw"}` {
-		t.Errorf("resolved step: %+v", st)
+		t.Errorf("resolved step: %+v, url %q, %v", st, u, err)
 	}
-	leak := "error at " + st.URL + " with " + st.Headers["Authorization"] + st.Body + st.Headers["X-Plain"]
+	leak := "error at " + u + " with " + st.Headers["Authorization"] + st.Body + st.Headers["X-Plain"]
 	red := c.Redact(leak)
 	for _, s := range []string{"k-123456", "tok-abcdef", "hunter2-pw", "plain-secret"} {
 		if strings.Contains(red, s) {
