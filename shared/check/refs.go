@@ -208,6 +208,7 @@ func (c *Config) resolve(ctx context.Context, rs Resolvers, each func(func(path 
 		})
 	}
 	each(func(path string, s *string) { *s = resolve(path, *s) })
+	errs = append(errs, c.resolvedTLSProblems(each)...)
 	// Longest first, so a secret that contains another is hidden whole.
 	sort.SliceStable(c.secrets, func(i, j int) bool { return len(c.secrets[i]) > len(c.secrets[j]) })
 	if len(errs) > 0 {
@@ -237,7 +238,7 @@ func (c *Config) eachControlTemplate(fn func(path string, s *string)) {
 	}
 }
 
-// eachAreaTemplate visits the URLs, bodies and headers of area i.
+// eachAreaTemplate visits the URLs, bodies, headers and tls blocks of area i.
 func (c *Config) eachAreaTemplate(i int, fn func(path string, s *string)) {
 	a := &c.Areas[i]
 	visit := func(prefix string, st *Step) {
@@ -248,7 +249,9 @@ func (c *Config) eachAreaTemplate(i int, fn func(path string, s *string)) {
 			fn(prefix+".headers."+k, &v)
 			st.Headers[k] = v
 		}
+		visitTLS(prefix+".tls", st.TLS, fn)
 	}
+	visitTLS(fmt.Sprintf("areas[%d].tls", i), a.TLS, fn)
 	if a.Request != nil {
 		visit(fmt.Sprintf("areas[%d].request", i), a.Request)
 	}

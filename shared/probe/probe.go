@@ -35,7 +35,8 @@ type Options struct {
 }
 
 // Prober probes areas over HTTP. It is safe for concurrent use; it keeps no
-// connections between probes, only compiled regular expressions and JSONPaths.
+// connections between probes, only compiled regular expressions, JSONPaths
+// and the CA pools and client certificates of tls blocks.
 type Prober struct {
 	roots       *x509.CertPool
 	concurrency int
@@ -44,6 +45,7 @@ type Prober struct {
 
 	regexps sync.Map // pattern -> *regexp.Regexp
 	paths   sync.Map // JSONPath -> *jsonpath.Path
+	tlsSets sync.Map // tlsKey -> *tlsMaterial: a tls block's CA pool and client certificate
 }
 
 // New returns a Prober. It loads the system CA roots unless opts.Roots is set.
@@ -142,6 +144,7 @@ type run struct {
 	jar     http.CookieJar
 	vars    map[string]string
 	hidden  []string // resolved secrets and captured values, longest first
+	tls     stepTLS  // how the step being fetched does TLS
 }
 
 func (p *Prober) newRun(cfg *check.Config, timeout time.Duration) *run {
