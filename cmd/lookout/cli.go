@@ -34,7 +34,7 @@ type command struct {
 
 var commands = []command{
 	{"demo", "[-f FILE] [--fast] [--json] [--in-memory]", "watch the whole chain work offline, on this machine"},
-	{"validate", "[-f FILE] [--deploy]", "check the checks file and the deploy quotas; list every error with file:line"},
+	{"validate", "[-f FILE] [--deploy] [--files]", "check the checks file and the deploy quotas; list every error with file:line"},
 	{"run", "[-f FILE] [--area ID]... [--json] [--location REGION]", "probe the areas once from this machine"},
 	{"cost", "[-f FILE] [--rate DURATION] [--json]", "estimate the monthly AWS bill, line by line"},
 	{"schema", "", "print the checks file's JSON Schema"},

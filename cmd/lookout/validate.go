@@ -12,6 +12,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("validate", stderr)
 	file := fs.String("f", defaultFile, "checks file")
 	forDeploy := fs.Bool("deploy", false, "also refuse what a deploy would: references a deployed probe cannot resolve, secrets outside its path")
+	files := fs.Bool("files", false, "print only the files the checks file refers to (tls.ca_file), one a line, relative to its directory: the build bundles them beside it")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -27,6 +28,12 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", *file, err)
 		return exitFailed
+	}
+	if *files {
+		for _, f := range cfg.Files() {
+			fmt.Fprintln(stdout, f)
+		}
+		return exitOK
 	}
 	steps := 0
 	for i := range cfg.Areas {

@@ -98,12 +98,22 @@ func (c *Config) applyDefaults() {
 	}
 }
 
-// AllSteps returns the area's steps: its one request, or its list of steps.
+// AllSteps returns the area's steps as they are probed: its one request, or
+// its list of steps, each with its tls block over the area's (TLS).
 func (a *Area) AllSteps() []Step {
+	steps := a.Steps
 	if a.Request != nil {
-		return []Step{*a.Request}
+		steps = []Step{*a.Request}
 	}
-	return a.Steps
+	if a.TLS == nil {
+		return steps
+	}
+	out := make([]Step, len(steps))
+	for i, st := range steps {
+		st.TLS = st.TLS.over(a.TLS)
+		out[i] = st
+	}
+	return out
 }
 
 // Regions lists the locations' regions in the order the file gives them

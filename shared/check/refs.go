@@ -321,6 +321,7 @@ func (c *Config) resolve(ctx context.Context, rs Resolvers, each func(visitor)) 
 			}
 		}
 	})
+	errs = append(errs, c.resolvedTLSProblems(each)...)
 	if len(errs) > 0 {
 		return errs.sorted()
 	}
@@ -375,7 +376,7 @@ func (c *Config) eachControlTemplate(fn visitor) {
 	}
 }
 
-// eachAreaTemplate visits the URLs, bodies and headers of area i.
+// eachAreaTemplate visits the URLs, bodies, headers and tls blocks of area i.
 func (c *Config) eachAreaTemplate(i int, fn visitor) {
 	a := &c.Areas[i]
 	visit := func(prefix string, st *Step) {
@@ -386,7 +387,9 @@ func (c *Config) eachAreaTemplate(i int, fn visitor) {
 			fn(prefix+".headers."+k, &v, false)
 			st.Headers[k] = v
 		}
+		visitTLS(prefix+".tls", st.TLS, fn)
 	}
+	visitTLS(fmt.Sprintf("areas[%d].tls", i), a.TLS, fn)
 	if a.Request != nil {
 		visit(fmt.Sprintf("areas[%d].request", i), a.Request)
 	}

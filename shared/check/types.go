@@ -93,6 +93,8 @@ type Area struct {
 	Runbook  string   `yaml:"runbook,omitempty" jsonschema:"format=uri,description=Runbook URL put into every alert"`
 	Timeout  Duration `yaml:"timeout,omitempty" jsonschema:"description=Hard limit for all steps of this area (default defaults.timeout)"`
 	Slow     Duration `yaml:"slow,omitempty" jsonschema:"description=Slow threshold for the whole area (default defaults.slow)"`
+	// TLS applies to every step of the area; a step's own tls block overrides it.
+	TLS *TLS `yaml:"tls,omitempty" jsonschema:"description=Private CA and client certificate (mutual TLS) and server name for every step of the area"`
 	// Request is the single request of a one-step area.
 	Request *Step `yaml:"request,omitempty" jsonschema:"oneof_required=request"`
 	// Steps is the sequence of a multi-step area (e.g. sign in, keep the token, call the API).
@@ -111,6 +113,8 @@ type Step struct {
 	Assert       []Assertion       `yaml:"assert,omitempty"`
 	// Capture keeps values from this response for later steps as ${var:name}.
 	Capture map[string]Capture `yaml:"capture,omitempty"`
+	// TLS overrides the area's tls block for this step (see TLS).
+	TLS *TLS `yaml:"tls,omitempty" jsonschema:"description=This step's tls settings over the area's: the trust (ca_file and ca) and the identity (client_cert and client_key) and server_name each replace the area's"`
 }
 
 // Assertion is one condition on a response. Exactly one kind is set.
@@ -130,6 +134,29 @@ type Assertion struct {
 	TLSDaysLeft int `yaml:"tls_days_left,omitempty" jsonschema:"oneof_required=tls_days_left,minimum=1"`
 	// MaxLatency: this step must complete within this time (else the area is down).
 	MaxLatency Duration `yaml:"max_latency,omitempty" jsonschema:"oneof_required=max_latency"`
+}
+
+// TLS says whom a step's https requests trust besides the system roots, and
+// how they identify themselves (mutual TLS). A step's block overrides its
+// area's in three parts, each whole: the trust (ca_file and ca), the
+// identity (client_cert and client_key) and server_name. The trust and the
+// identity apply along redirects; server_name only to the step's own host.
+type TLS struct {
+	// CAFile is a PEM bundle of CA certificates, relative to the checks file's
+	// directory; the build bundles it beside the checks file.
+	CAFile string `yaml:"ca_file,omitempty" jsonschema:"description=PEM file of CA certificates trusted besides the system roots: a path relative to the checks file's directory (bundled with the functions)"`
+	// CA is PEM CA certificates, inline or from a reference (a CA is not secret).
+	CA string `yaml:"ca,omitempty" jsonschema:"description=PEM CA certificates trusted besides the system roots: inline or a reference"`
+	// ClientCert is the client certificate (and its chain) as PEM, inline or a reference.
+	ClientCert string `yaml:"client_cert,omitempty" jsonschema:"description=PEM client certificate (and chain) for mutual TLS: inline or a reference"`
+	// ClientKey is ClientCert's private key as PEM: always a reference.
+	ClientKey string `yaml:"client_key,omitempty" jsonschema:"description=PEM private key of client_cert: a reference such as ${secret:name#key} or ${ssm:/path}; never a literal"`
+	// ServerName replaces the URL's host as the TLS server name (SNI) and the
+	// name the certificate must be valid for.
+	ServerName string `yaml:"server_name,omitempty" jsonschema:"description=TLS server name (SNI) and name the server certificate is verified against instead of the URL's host"`
+
+	// caFilePEM is CAFile's content, read when the checks file is loaded.
+	caFilePEM string
 }
 
 // Capture takes a value from a response. Exactly one source is set.

@@ -15,6 +15,8 @@ func (c Class) Describe() string {
 		return "the connection was reset or closed before a complete response arrived"
 	case ClassTLSExpired:
 		return "the server's certificate has expired"
+	case ClassTLSNotYetValid:
+		return "the server's certificate is not valid yet: its validity starts later (a certificate deployed early, or a clock that is behind)"
 	case ClassTLSUntrusted:
 		return "the server's certificate is not signed by a trusted authority (e.g. self-signed)"
 	case ClassTLSHostname:
@@ -22,7 +24,7 @@ func (c Class) Describe() string {
 	case ClassTLSExpiring:
 		return "the server's certificate is valid but expires sooner than tls_days_left asserts"
 	case ClassTLS:
-		return "the TLS handshake failed for another reason (protocol, cipher, not TLS at all)"
+		return "the TLS handshake failed for another reason (protocol, cipher, not TLS at all, a client certificate required or refused)"
 	case ClassHTTPStatus:
 		return "the response status is not one the step expects"
 	case ClassAssertion:
@@ -31,6 +33,8 @@ func (c Class) Describe() string {
 		return "the response body is larger than body_limit"
 	case ClassRedirectLoop:
 		return "redirects went in a loop or beyond max_redirects"
+	case ClassRedirectRefused:
+		return "a redirect was not followed: it would have re-sent a request body holding a secret to another host, or over plain http"
 	case ClassCapture:
 		return "a value a later step needs was not found in the response"
 	case ClassControlFailed:

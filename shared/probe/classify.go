@@ -39,6 +39,7 @@ func (r *run) classify(ctx context.Context, err error, t *trace, host string) *f
 	}
 	t.mu.Lock()
 	remote, tlsErr := t.remote(host), t.tlsErr
+	certAsked, certSent := t.certAsked, t.certSent
 	t.mu.Unlock()
 
 	if cerr := ctx.Err(); cerr != nil || errors.Is(err, context.DeadlineExceeded) {
@@ -61,6 +62,15 @@ func (r *run) classify(ctx context.Context, err error, t *trace, host string) *f
 	}
 	if f := r.classifyCert(err); f != nil {
 		return f
+	}
+	// The server asked for a client certificate, then ended the connection
+	// with an alert: in the handshake with TLS 1.2, and with TLS 1.3 only
+	// once the client reads the response, its handshake done already.
+	if alert := remoteAlert(err); alert != nil && certAsked {
+		if !certSent {
+			return newFailure(ClassTLS, err, "the server requires a client certificate (none configured: see tls.client_cert)")
+		}
+		return newFailure(ClassTLS, err, "the server refused the client certificate of tls.client_cert (%v)", alert)
 	}
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		return newFailure(ClassRefused, err, "connection refused by %s", opAddr(err, remote))
@@ -85,10 +95,29 @@ func (r *run) classify(ctx context.Context, err error, t *trace, host string) *f
 	return newFailure(ClassOther, err, "%s", unwrapURLError(err))
 }
 
+// remoteAlert is the TLS alert the server ended the connection with, if err is one.
+func remoteAlert(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "remote error" {
+		return op.Err
+	}
+	var alert tls.AlertError
+	if errors.As(err, &alert) {
+		return alert
+	}
+	return nil
+}
+
 // classifyCert recognises certificate verification failures.
 func (r *run) classifyCert(err error) *failure {
 	var invalid x509.CertificateInvalidError
 	if errors.As(err, &invalid) {
+		// x509.Expired is also the reason of a certificate not valid yet:
+		// the prober's clock, the one verification used, tells them apart.
+		if now := r.p.now(); invalid.Reason == x509.Expired && invalid.Cert != nil && now.Before(invalid.Cert.NotBefore) {
+			from := invalid.Cert.NotBefore
+			return newFailure(ClassTLSNotYetValid, err, "certificate is not valid until %s (%s)", from.UTC().Format("2006-01-02 15:04 UTC"), in(from.Sub(now)))
+		}
 		if invalid.Reason == x509.Expired && invalid.Cert != nil {
 			return newFailure(ClassTLSExpired, err, "certificate expired %s", ago(r.p.now().Sub(invalid.Cert.NotAfter)))
 		}
@@ -149,6 +178,17 @@ func unwrapURLError(err error) error {
 		return uerr.Err
 	}
 	return err
+}
+
+// in writes how soon something happens: "in 3 days", "in 5h0m0s".
+func in(d time.Duration) string {
+	switch days := int(d.Hours() / 24); {
+	case days == 1:
+		return "in 1 day"
+	case days > 1:
+		return fmt.Sprintf("in %d days", days)
+	}
+	return "in " + d.Round(time.Minute).String()
 }
 
 // ago writes how long ago something happened: "3 days ago", "5h0m0s ago".

@@ -434,6 +434,19 @@ steps:
       - json_path: $.authorization
         equals: ""
 `},
+		{name: "a secret body does not follow a redirect to another host", verdict: Down, class: ClassRedirectRefused,
+			msg: "302 redirect to " + f.https.URL + " not followed: the request body holds a secret", area: `
+steps:
+  - name: sign in
+    method: POST
+    url: "{{http}}/signin"
+    capture:
+      token: {json_path: $.token}
+  - name: redirected
+    method: PUT
+    url: "{{http}}/goto?u={{https}}/method"
+    body: "token=${var:token}"
+`},
 		{name: "malformed response", verdict: Down, class: ClassOther, msg: "malformed HTTP response", area: `
 request:
   url: "{{http}}/garbage"
@@ -441,7 +454,8 @@ request:
 	}
 	// Every class a probe can give has a case here (control: TestRoundAbstains).
 	// Abstentions: TestRoundStopsWhenCancelled, TestRoundAbstainsWhenControlFails, TestNotRunSaysWhy.
-	covered := map[Class]bool{ClassControlFailed: true, ClassNotProbed: true, ClassNotRun: true}
+	// A certificate not valid yet needs the prober's clock: TestCertificateNotYetValid.
+	covered := map[Class]bool{ClassControlFailed: true, ClassNotProbed: true, ClassNotRun: true, ClassTLSNotYetValid: true}
 	for _, tc := range cases {
 		covered[tc.class] = true
 	}

@@ -28,6 +28,7 @@ type trace struct {
 	addr                      string // remote address, once known
 	reused                    bool
 	tlsErr                    error
+	certAsked, certSent       bool // the server asked for a client certificate; one was sent
 }
 
 func newTrace() *trace { return &trace{start: time.Now()} }
@@ -144,12 +145,13 @@ func (t *trace) remote(host string) string {
 // without keep-alives, so every request dials, resolves and handshakes anew
 // (a reused connection would hide DNS, connect and TLS time). Redirects are
 // returned, not followed: step follows them itself, timing each. No proxy
-// from the environment either: a probe measures the direct path.
-func (p *Prober) client(jar http.CookieJar) *http.Client {
+// from the environment either: a probe measures the direct path. tc is the
+// round trip's own TLS configuration (tlsConfig): the transport changes it.
+func (p *Prober) client(jar http.CookieJar, tc *tls.Config) *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
 			DialContext:            p.dial,
-			TLSClientConfig:        &tls.Config{RootCAs: p.roots, Time: p.now},
+			TLSClientConfig:        tc,
 			DisableKeepAlives:      true,
 			ForceAttemptHTTP2:      true,
 			MaxResponseHeaderBytes: 1 << 20,
@@ -205,9 +207,18 @@ func (r *run) fetch(ctx context.Context, st *check.Step, sr *StepResult) (*respo
 		return nil, newFailure(ClassOther, err, "invalid URL: %v", unwrapURLError(err))
 	}
 	origin := u.Host
+	// What is secret stays with the step's own host: a redirect leaves it
+	// for another host, or for plain http after https.
+	secure := u.Scheme == "https"
+	leaves := func(to *url.URL) bool { return to.Host != origin || (secure && to.Scheme != "https") }
+	// A body built from a secret or a captured value is as secret as a credential header.
+	secretBody := len(check.FindRefs(st.Body)) > 0 || r.redact(body) != body
+	if f := r.useTLS(st, u); f != nil {
+		return nil, f
+	}
 	chain := []*url.URL{u}
 	for {
-		resp, f := r.roundTrip(ctx, method, u, r.headers(st.Headers, u.Host != origin), body, sr)
+		resp, f := r.roundTrip(ctx, method, u, r.headers(st.Headers, leaves(u)), body, sr)
 		if f != nil {
 			return nil, f
 		}
@@ -223,8 +234,6 @@ func (r *run) fetch(ctx context.Context, st *check.Step, sr *StepResult) (*respo
 		if sr.Redirects == maxRedirects {
 			return nil, newFailure(ClassRedirectLoop, nil, "more than %d redirects", maxRedirects)
 		}
-		sr.Redirects++
-		chain = append(chain, next)
 		// Browsers' rules: 303 always, and 301/302 after a POST, become a GET
 		// without body; 307 and 308 repeat the request as it was.
 		switch resp.StatusCode {
@@ -237,12 +246,25 @@ func (r *run) fetch(ctx context.Context, st *check.Step, sr *StepResult) (*respo
 				method, body = http.MethodGet, ""
 			}
 		}
+		// A redirect that keeps a secret body is not followed off its host:
+		// sending it without the body would be another request than the step's.
+		if body != "" && secretBody && leaves(next) {
+			why := "another host would get it"
+			if next.Host == origin {
+				why = "it would go over plain http"
+			}
+			return nil, newFailure(ClassRedirectRefused, nil, "%d redirect to %s not followed: the request body holds a secret, and %s",
+				resp.StatusCode, siteOf(next), why)
+		}
+		sr.Redirects++
+		chain = append(chain, next)
 		u = next
 	}
 }
 
 // headers expands the step's headers. Headers that carry credentials (or any
-// secret or captured value) are not sent to another host than the step's own.
+// secret or captured value) are not sent to another host than the step's own,
+// nor over plain http after https (crossHost).
 func (r *run) headers(hs map[string]string, crossHost bool) http.Header {
 	out := http.Header{}
 	for k, v := range hs {
@@ -284,7 +306,7 @@ func (r *run) roundTrip(ctx context.Context, method string, u *url.URL, h http.H
 		req.Header[k] = vs
 	}
 
-	client := r.p.client(r.jar)
+	client := r.p.client(r.jar, r.tlsConfig(u, t))
 	defer client.CloseIdleConnections()
 	resp, err := client.Do(req)
 	if err != nil {
@@ -353,6 +375,12 @@ func redirectTarget(resp *http.Response) *url.URL {
 		return nil
 	}
 	return next
+}
+
+// siteOf is a URL's scheme and host, for messages that must not show its
+// path or query.
+func siteOf(u *url.URL) string {
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
 }
 
 func sameURL(a, b *url.URL) bool {

@@ -32,7 +32,8 @@ type Options struct {
 }
 
 // Prober probes areas over HTTP. It is safe for concurrent use; it keeps no
-// connections between probes, only compiled regular expressions and JSONPaths.
+// connections between probes, only compiled regular expressions, JSONPaths
+// and the CA pools and client certificates of tls blocks.
 type Prober struct {
 	roots       *x509.CertPool
 	concurrency int
@@ -41,6 +42,7 @@ type Prober struct {
 
 	regexps sync.Map // pattern -> *regexp.Regexp
 	paths   sync.Map // JSONPath -> *jsonpath.Path
+	tlsSets sync.Map // tlsKey -> *tlsMaterial: a tls block's CA pool and client certificate
 }
 
 // New returns a Prober. It loads the system CA roots unless opts.Roots is set.
@@ -139,6 +141,7 @@ type run struct {
 	jar     http.CookieJar
 	vars    map[string]string
 	hidden  *check.Redactor // resolved secrets and captured values
+	tls     stepTLS         // how the step being fetched does TLS
 }
 
 func (p *Prober) newRun(cfg *check.Config, timeout time.Duration) *run {

@@ -43,11 +43,20 @@ const (
 	ClassOther         Class = "other"
 )
 
+// More error classes: a certificate not valid yet, a redirect not followed.
+const (
+	// ClassTLSNotYetValid: the certificate's validity starts later.
+	ClassTLSNotYetValid Class = "tls_not_yet_valid"
+	// ClassRedirectRefused: following the redirect would re-send a body
+	// holding a secret to another host, or over plain http.
+	ClassRedirectRefused Class = "redirect_refused"
+)
+
 // Classes lists every class a probe can report, for docs and coverage tests.
 var Classes = []Class{
-	ClassTimeout, ClassDNS, ClassRefused, ClassReset, ClassTLSExpired, ClassTLSUntrusted,
+	ClassTimeout, ClassDNS, ClassRefused, ClassReset, ClassTLSExpired, ClassTLSNotYetValid, ClassTLSUntrusted,
 	ClassTLSHostname, ClassTLSExpiring, ClassTLS, ClassHTTPStatus, ClassAssertion,
-	ClassBodyTooLarge, ClassRedirectLoop, ClassCapture, ClassControlFailed, ClassNotProbed, ClassNotRun, ClassOther,
+	ClassBodyTooLarge, ClassRedirectLoop, ClassRedirectRefused, ClassCapture, ClassControlFailed, ClassNotProbed, ClassNotRun, ClassOther,
 }
 
 // Phases are the durations of one probe, summed over its steps and redirects.
