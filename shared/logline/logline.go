@@ -44,6 +44,14 @@ func Bound(h slog.Handler) slog.Handler {
 	return &handler{inner: h}
 }
 
+// Clip bounds s as Bound bounds one value, for text that reaches a log by
+// another way (e.g. the error a Lambda handler returns, which the runtime
+// writes to the log).
+func Clip(s string) string {
+	budget := MaxValue
+	return boundString(s, &budget)
+}
+
 type handler struct {
 	inner slog.Handler
 	used  int // of MaxLine, by the values attached with WithAttrs

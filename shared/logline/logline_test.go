@@ -228,3 +228,14 @@ func BenchmarkResultLine(b *testing.B) {
 		})
 	}
 }
+
+// Clip is one value's bound, for text that reaches the log another way.
+func TestClip(t *testing.T) {
+	if got := logline.Clip("short"); got != "short" {
+		t.Errorf("Clip(short) = %q", got)
+	}
+	got := logline.Clip(strings.Repeat("é", mib))
+	if len(got) > logline.MaxValue || !utf8.ValidString(got) || !strings.HasSuffix(got, "…[truncated from 2097152 bytes]") {
+		t.Errorf("Clip of 2 MB: %d bytes, ends %q", len(got), got[max(0, len(got)-40):])
+	}
+}
