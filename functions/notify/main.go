@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"time"
 
@@ -13,14 +14,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/lookout-monitoring/lookout/shared/alert"
+	"github.com/lookout-monitoring/lookout/shared/logline"
 )
 
 // initTimeout bounds loading: Lambda allows 10 s for init.
 const initTimeout = 8 * time.Second
 
 func main() {
-	log := lambdacontext.NewLogger() // adds the request id; honours the function's log format and level
-	exe, _ := os.Executable()        // "" on error: the checks file is then looked for in LAMBDA_TASK_ROOT
+	// Adds the request id and honours the function's log format and level;
+	// every value bounded, so no line exceeds CloudWatch's 256 KB.
+	log := slog.New(logline.Bound(lambdacontext.NewLogHandler()))
+	exe, _ := os.Executable() // "" on error: the checks file is then looked for in LAMBDA_TASK_ROOT
 	env := alert.EnvFrom(os.Getenv, exe)
 
 	ctx, cancel := context.WithTimeout(context.Background(), initTimeout)

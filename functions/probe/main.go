@@ -34,5 +34,7 @@ func main() {
 		log.Error("init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.StartHandlerFunc(h.Handle)
+	// A lambda.Handler takes the payload as bytes: any payload runs a round.
+	var handler lambda.Handler = h
+	lambda.Start(handler)
 }

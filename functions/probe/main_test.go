@@ -194,3 +194,47 @@ func TestBootstrapRunsARound(t *testing.T) {
 		t.Errorf("home region lists %d metrics (%v), want Heartbeat and Latency", len(listed.Metrics), err)
 	}
 }
+
+// A payload aws-lambda-go's typed decoding would refuse still runs a round
+// in the deployed bootstrap: a response, heartbeats at home, one warning.
+func TestBootstrapRunsARoundOnAnyPayload(t *testing.T) {
+	srv := awstest.Start(t)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") }))
+	t.Cleanup(app.Close)
+	for name, payload := range map[string][]byte{
+		"empty":    {},
+		"not JSON": []byte("\xffnot an event"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := srv.Reset(); err != nil {
+				t.Fatal(err)
+			}
+			rt := startRuntimeAPI(t, payload)
+			_, out, _ := start(t, fmt.Sprintf(goodChecks, app.URL),
+				"AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(rt.URL, "http://"),
+				"LOOKOUT_LOCATION=eu-west-2", "LOOKOUT_HOME_REGION=us-east-1", "LOOKOUT_METRICS_ENDPOINT="+srv.URL)
+			var resp []byte
+			select {
+			case resp = <-rt.response:
+			case <-time.After(25 * time.Second):
+				t.Fatalf("no response from the bootstrap; output:\n%s", out.String())
+			}
+			var sum struct {
+				Location      string
+				Up, Published int
+			}
+			if err := json.Unmarshal(resp, &sum); err != nil || sum.Location != "London" || sum.Up != 1 || sum.Published != 2 {
+				t.Fatalf("response %s (%v); output:\n%s", resp, err, out.String())
+			}
+			if !waitFor(out, `"msg":"round"`, 10*time.Second) || strings.Count(out.String(), `"msg":"event time"`) != 1 ||
+				!strings.Contains(out.String(), `"payload_bytes":`+strconv.Itoa(len(payload))) {
+				t.Errorf("want one event warning naming the payload in:\n%s", out.String())
+			}
+			home := metrics.NewCloudWatchClient(srv.Config(t, "us-east-1"), "us-east-1", "")
+			listed, err := home.ListMetrics(context.Background(), &cloudwatch.ListMetricsInput{Namespace: aws.String("Lookout/taskboard"), MetricName: aws.String(metrics.Heartbeat)})
+			if err != nil || len(listed.Metrics) != 1 {
+				t.Errorf("home region lists %d heartbeats (%v), want 1", len(listed.Metrics), err)
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/logline"
 	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
@@ -36,7 +37,8 @@ type Options struct {
 	Retry RetryPolicy
 	// Budget bounds one invocation's work (DefaultDeliveryBudget if zero).
 	Budget time.Duration
-	// Logger receives JSON logs (slog.Default if nil).
+	// Logger receives the logs, their values bounded (package logline)
+	// (slog.Default if nil).
 	Logger *slog.Logger
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
@@ -64,6 +66,7 @@ func NewHandler(o Options) (*Handler, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	o.Logger = slog.New(logline.Bound(o.Logger.Handler())) // a notification can hold anything
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -105,11 +108,24 @@ func (h *Handler) Handle(ctx context.Context, ev events.SNSEvent) (Report, error
 		rep.Alarms++
 		if err := h.Notify(ctx, &inc); err != nil {
 			rep.Failed++
-			errs = append(errs, fmt.Errorf("alarm %s (message %s): %w", inc.AlarmName, inc.MessageID, err))
+			// aws-lambda-go logs the error it reports: the name is bounded.
+			name, _ := text(inc.AlarmName, maxName)
+			errs = append(errs, fmt.Errorf("alarm %s (message %s): %w", name, inc.MessageID, err))
 		}
 	}
-	return rep, errors.Join(errs...)
+	if len(errs) == 0 {
+		return rep, nil
+	}
+	return rep, boundedError{errors.Join(errs...)}
 }
+
+// boundedError is the invocation's error with its text bounded: aws-lambda-go
+// writes that text to the log and Lambda to the on-failure destination, and
+// a server's reply or an alarm's name can make it any size.
+type boundedError struct{ err error }
+
+func (e boundedError) Error() string { return logline.Clip(e.err.Error()) }
+func (e boundedError) Unwrap() error { return e.err }
 
 // Notify enriches, renders and delivers one incident.
 func (h *Handler) Notify(ctx context.Context, inc *Incident) error {

@@ -1,8 +1,10 @@
 package alert
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -419,4 +421,42 @@ type failingCloudWatch struct{}
 
 func (failingCloudWatch) GetMetricData(context.Context, *cloudwatch.GetMetricDataInput, ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error) {
 	return nil, fmt.Errorf("GetMetricData: %w", io.ErrUnexpectedEOF)
+}
+
+// A 1 MiB alarm name makes no log line longer than CloudWatch takes (256 KB
+// an event), in Lambda's JSON or TEXT log format, and the lines say what
+// was cut.
+func TestHugeAlarmNameKeepsLogLinesBounded(t *testing.T) {
+	name := "lookout.taskboard.down." + strings.Repeat("n", 1<<20)
+	msg, _ := json.Marshal(map[string]string{"AlarmName": name, "NewStateValue": "ALARM", "OldStateValue": "OK"})
+	for format, newHandler := range map[string]func(io.Writer) slog.Handler{
+		"JSON": func(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, nil) },
+		"TEXT": func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, nil) },
+	} {
+		t.Run(format, func(t *testing.T) {
+			var logs bytes.Buffer
+			h, err := NewHandler(Options{
+				Config:   testConfig(t),
+				Channels: []Channel{NewSNS(&recordingPublisher{err: errors.New("InvalidParameter")}, "arn:aws:sns:us-east-1:1:t")},
+				Retry:    fastRetry,
+				Logger:   slog.New(newHandler(&logs)),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = h.Handle(context.Background(), events.SNSEvent{Records: []events.SNSEventRecord{{SNS: events.SNSEntity{MessageID: "m-1", Message: string(msg)}}}})
+			if err == nil || len(err.Error()) > 1024 {
+				t.Errorf("invocation error of %d bytes", len(errText(err)))
+			}
+			lines := bytes.Split(bytes.TrimSpace(logs.Bytes()), []byte("\n"))
+			if len(lines) != 2 { // alarm received, delivery failed
+				t.Fatalf("%d log lines", len(lines))
+			}
+			for _, line := range lines {
+				if len(line) >= 256<<10 || !bytes.Contains(line, []byte("…[truncated from 1048599 bytes]")) {
+					t.Errorf("%s line of %d bytes: %.300s", format, len(line), line)
+				}
+			}
+		})
+	}
 }

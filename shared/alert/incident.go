@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -83,9 +84,13 @@ func (i *Incident) Subject() string {
 // Recovered says the alarm went back to OK from ALARM.
 func (i *Incident) Recovered() bool { return i.State == StateOK && i.Previous == StateAlarm }
 
+// maxDedupKey is PagerDuty's limit on dedup_key: "The maximum permitted
+// length of this property is 255 characters" (Events API v2, Send an Alert Event).
+const maxDedupKey = 255
+
 // DedupKey identifies the incident at the pager across trigger and resolve:
 // the Lookout alarm name (stable per app, kind and subject), or for a foreign
-// alarm its ARN (else its name). PagerDuty allows 255 characters.
+// alarm its ARN (else its name), cut to 255 bytes on a character boundary.
 func (i *Incident) DedupKey() string {
 	key := i.AlarmARN
 	if i.Kind != metrics.KindForeign {
@@ -93,8 +98,13 @@ func (i *Incident) DedupKey() string {
 	} else if key == "" {
 		key = i.AlarmName
 	}
-	if len(key) > 255 {
-		key = key[:255]
+	key = strings.ToValidUTF8(key, "\uFFFD")
+	if len(key) > maxDedupKey {
+		cut := maxDedupKey
+		for !utf8.RuneStart(key[cut]) {
+			cut--
+		}
+		key = key[:cut]
 	}
 	return key
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -135,7 +136,8 @@ func TestAWSLambdaGoSamplesParse(t *testing.T) {
 }
 
 // FuzzParseAlarm: no message makes parsing, mapping or rendering panic, and
-// whatever parses renders within every channel's limits.
+// whatever parses renders within every channel's limits: SMS, subject, email
+// and pager event sizes, the SNS request with its attributes, and the invocation's logs.
 func FuzzParseAlarm(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join(eventsDir, "*alarm-*.json"))
 	more, _ := filepath.Glob(filepath.Join("testdata", "cloudwatch-alarm-sns-payload-*.json"))
@@ -154,6 +156,11 @@ func FuzzParseAlarm(f *testing.F) {
 	}
 	f.Add(`{"AlarmName":"lookout.a.silent.` + "\u00e9\u4e16" + `","NewStateValue":"OK","OldStateValue":"ALARM"}`)
 	f.Add(`{"AlarmName":"lookout..down.","NewStateValue":"INSUFFICIENT_DATA"}`)
+	for _, c := range hostileCases(f) {
+		if len(c.Message) < 64<<10 { // the huge ones are too slow to mutate
+			f.Add(c.Message)
+		}
+	}
 	cfg := testConfig(f)
 	now := time.Date(2026, 11, 24, 14, 5, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, msg string) {
@@ -171,8 +178,16 @@ func FuzzParseAlarm(f *testing.F) {
 		d := fakeDetails(now, map[string]LocationStatus{"London": {Status: StatusFailing}})
 		r := Render(&inc, d, BuildLinks(&inc, cfg, LinkOptions{Dashboard: "lookout", ProbeLogGroups: []string{"/aws/lambda/probe"}}), now)
 		checkLimits(t, r)
+		checkSNS(t, &inc, r)
+		if r.Pager != nil && r.Pager.Payload != nil && strings.TrimSpace(r.Pager.Payload.CustomDetails.State) == "" {
+			t.Fatalf("the page does not say the state")
+		}
 	})
 }
+
+// maxEmail bounds an email of the test checks file (four locations), whatever
+// the alarm: each value from it is bounded (see bound.go).
+const maxEmail = 64 << 10
 
 func checkLimits(t *testing.T, r Rendered) {
 	t.Helper()
@@ -187,10 +202,32 @@ func checkLimits(t *testing.T, r Rendered) {
 			t.Fatalf("subject not printable ASCII: %q", r.Subject)
 		}
 	}
-	if r.Pager != nil && (r.Pager.DedupKey == "" || len(r.Pager.DedupKey) > 255) {
-		t.Fatalf("pager dedup key %q", r.Pager.DedupKey)
+	if len(r.Email) > maxEmail || !utf8.ValidString(r.Email) {
+		t.Fatalf("email of %d bytes, valid UTF-8 %v", len(r.Email), utf8.ValidString(r.Email))
 	}
-	if r.Pager != nil && r.Pager.Payload != nil && len([]rune(r.Pager.Payload.Summary)) > maxSummary {
-		t.Fatalf("summary too long")
+	if r.Pager == nil {
+		return
+	}
+	if k := r.Pager.DedupKey; k == "" || len(k) > 255 || !utf8.ValidString(k) {
+		t.Fatalf("pager dedup key %q", k)
+	}
+	b, err := r.Pager.JSON("")
+	if err != nil || len(b) > maxPagerEvent || !utf8.Valid(b) {
+		t.Fatalf("pager event of %d bytes: %v", len(b), err)
+	}
+	for _, l := range r.Pager.Links {
+		if len(l.Href) > maxHref || utf8.RuneCountInString(l.Text) > maxName {
+			t.Fatalf("pager link of %d bytes, text %d", len(l.Href), len(l.Text))
+		}
+	}
+	if p := r.Pager.Payload; p != nil {
+		if len([]rune(p.Summary)) > maxSummary || strings.TrimSpace(p.Summary) == "" {
+			t.Fatalf("summary of %d characters", len([]rune(p.Summary)))
+		}
+		for what, s := range map[string]string{"source": p.Source, "component": p.Component, "group": p.Group, "class": p.Class, "alarm": p.CustomDetails.Alarm} {
+			if utf8.RuneCountInString(s) > maxName {
+				t.Fatalf("pager %s of %d characters", what, utf8.RuneCountInString(s))
+			}
+		}
 	}
 }

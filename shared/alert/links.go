@@ -35,8 +35,12 @@ type LinkOptions struct {
 }
 
 // logsAround is the span of probe logs a Logs Insights link opens, either
-// side of the state change.
-const logsAround = 30 * time.Minute
+// side of the state change; when the notification carried no time, the link
+// opens the last logsRecent instead.
+const (
+	logsAround = 30 * time.Minute
+	logsRecent = time.Hour
+)
 
 // BuildLinks makes the console links for an incident.
 func BuildLinks(inc *Incident, cfg *check.Config, o LinkOptions) Links {
@@ -52,8 +56,10 @@ func BuildLinks(inc *Incident, cfg *check.Config, o LinkOptions) Links {
 	if alarmRegion == "" {
 		alarmRegion = home
 	}
-	l.Alarm = consoleURL(alarmRegion) + "#alarmsV2:alarm/" + url.PathEscape(inc.AlarmName)
-	if len(o.ProbeLogGroups) == 0 || inc.Kind == metrics.KindForeign {
+	if len(inc.AlarmName) <= maxHref { // else the link would be left out of every message
+		l.Alarm = consoleURL(alarmRegion) + "#alarmsV2:alarm/" + url.PathEscape(inc.AlarmName)
+	}
+	if len(o.ProbeLogGroups) == 0 || inc.Kind == metrics.KindForeign || len(inc.AreaID)+len(inc.Location) > maxHref {
 		return l
 	}
 	var filter string
@@ -68,13 +74,17 @@ func BuildLinks(inc *Incident, cfg *check.Config, o LinkOptions) Links {
 		query += "| filter " + filter + "\n"
 	}
 	query += "| sort @timestamp desc\n| limit 200"
+	var start, end time.Time // zero: the notification carried no time
+	if !inc.Since.IsZero() {
+		start, end = inc.Since.Add(-logsAround), inc.Since.Add(logsAround)
+	}
 	for _, region := range metrics.LocationRegions(cfg) {
 		if inc.Kind == metrics.KindSilent && inc.LocationRegion != "" && region != inc.LocationRegion {
 			continue // a silent location's own logs say why it stopped
 		}
 		l.Logs = append(l.Logs, Link{
 			Text: cfg.Locations[region],
-			Href: logsInsightsURL(region, o.ProbeLogGroups, query, inc.Since.Add(-logsAround), inc.Since.Add(logsAround)),
+			Href: logsInsightsURL(region, o.ProbeLogGroups, query, start, end),
 		})
 	}
 	return l
@@ -88,15 +98,20 @@ func consoleURL(region string) string {
 // keeps its state in the fragment in a rison-like notation: "~" separates
 // fields, "'" starts a string, and string values are percent-encoded with
 // "*" in place of "%"; the "?" and "=" after "logs-insights" are themselves
-// escaped with "$" in place of "%".
+// escaped with "$" in place of "%". Zero times open the last logsRecent.
 func logsInsightsURL(region string, groups []string, query string, start, end time.Time) string {
 	var b strings.Builder
 	b.WriteString(consoleURL(region))
-	b.WriteString("#logsV2:logs-insights$3FqueryDetail$3D~(end~'")
-	b.WriteString(insightsEscape(end.UTC().Format("2006-01-02T15:04:05.000Z")))
-	b.WriteString("~start~'")
-	b.WriteString(insightsEscape(start.UTC().Format("2006-01-02T15:04:05.000Z")))
-	b.WriteString("~timeType~'ABSOLUTE~tz~'UTC~editorString~'")
+	if start.IsZero() || end.IsZero() {
+		fmt.Fprintf(&b, "#logsV2:logs-insights$3FqueryDetail$3D~(end~0~start~-%d~timeType~'RELATIVE~unit~'seconds~editorString~'",
+			int(logsRecent.Seconds()))
+	} else {
+		b.WriteString("#logsV2:logs-insights$3FqueryDetail$3D~(end~'")
+		b.WriteString(insightsEscape(end.UTC().Format("2006-01-02T15:04:05.000Z")))
+		b.WriteString("~start~'")
+		b.WriteString(insightsEscape(start.UTC().Format("2006-01-02T15:04:05.000Z")))
+		b.WriteString("~timeType~'ABSOLUTE~tz~'UTC~editorString~'")
+	}
 	b.WriteString(insightsEscape(query))
 	b.WriteString("~source~(")
 	for _, g := range groups {

@@ -4,13 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/lookout-monitoring/lookout/shared/check"
 )
@@ -23,6 +29,7 @@ type pagerServer struct {
 	*httptest.Server
 	mu     sync.Mutex
 	events []PagerEvent
+	bytes  []int // each request body's size
 	script []int
 	body   string // response body for non-2xx answers
 }
@@ -36,6 +43,9 @@ func newPagerServer(t *testing.T, script ...int) *pagerServer {
 			return
 		}
 		raw, _ := io.ReadAll(r.Body)
+		ps.mu.Lock()
+		ps.bytes = append(ps.bytes, len(raw))
+		ps.mu.Unlock()
 		var ev PagerEvent
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -62,6 +72,12 @@ func newPagerServer(t *testing.T, script ...int) *pagerServer {
 }
 
 func (ps *pagerServer) URL() string { return ps.Server.URL + "/v2/enqueue" }
+
+func (ps *pagerServer) sizes() []int {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	return append([]int(nil), ps.bytes...)
+}
 
 func (ps *pagerServer) received() []PagerEvent {
 	ps.mu.Lock()
@@ -219,5 +235,89 @@ func TestParseKeyRef(t *testing.T) {
 	}
 	if _, ok := ParseKeyRef(" "); ok {
 		t.Error("empty means no pager")
+	}
+}
+
+// A megabyte of alarm name, description and reason still makes an event
+// PagerDuty accepts (512 KB at most; summary 1,024 characters; dedup key 255)
+// that says what is wrong, and lists what was cut.
+func TestPagerEventFitsPagerDutysLimits(t *testing.T) {
+	x := strings.Repeat("x", 1<<20)
+	for _, c := range []struct {
+		name, alarm, summary string
+		cut                  []string
+	}{
+		{"foreign", x, "CloudWatch alarm xxx", []string{"alarm name", "description", "reason"}},
+		{"Lookout", "lookout.taskboard.down." + x, "xxx", []string{"alarm name", "area", "area name", "description", "reason"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			msg, _ := json.Marshal(map[string]string{"AlarmName": c.alarm, "AlarmDescription": x, "NewStateReason": "Threshold Crossed: " + x,
+				"NewStateValue": "ALARM", "OldStateValue": "OK", "StateChangeTime": "2026-11-24T14:02:10.317+0000"})
+			inc, err := FromRecord(events.SNSEventRecord{SNS: events.SNSEntity{Message: string(msg)}}, testConfig(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := Render(&inc, fakeDetails(goldenNow, map[string]LocationStatus{"London": {Status: StatusFailing}}),
+				BuildLinks(&inc, testConfig(t), goldenLinks), goldenNow)
+			ps := newPagerServer(t)
+			pd := NewPagerDuty(ps.URL(), ps.Client(), staticKey(testRoutingKey, nil), testKeyRef)
+			if err := pd.Notify(context.Background(), &inc, r); err != nil {
+				t.Fatal(err) // the stand-in answers 400 to a body that is not JSON
+			}
+			sizes, got := ps.sizes(), ps.received()
+			if len(sizes) != 1 || sizes[0] >= 512_000 || len(got) != 1 {
+				t.Fatalf("event bodies of %v bytes", sizes)
+			}
+			ev := got[0]
+			p := ev.Payload
+			if n := utf8.RuneCountInString(p.Summary); n > 1024 || !strings.HasPrefix(p.Summary, c.summary) ||
+				!strings.Contains(p.Summary, "...") {
+				t.Errorf("summary of %d characters: %.120q...", n, p.Summary)
+			}
+			if len(ev.DedupKey) != 255 || ev.DedupKey != r.Pager.DedupKey || p.Severity == "" || p.CustomDetails.State != "ALARM" {
+				t.Errorf("dedup key of %d bytes, severity %q, state %q", len(ev.DedupKey), p.Severity, p.CustomDetails.State)
+			}
+			if c.name == "foreign" && !strings.Contains(p.Summary, "... is ALARM: Threshold Crossed: xxx") {
+				t.Errorf("the summary does not say what is wrong: %.300q", p.Summary)
+			}
+			if c.name == "Lookout" && !strings.Contains(p.Summary, "... (taskboard) down from London (1 of 4)") {
+				t.Errorf("the summary does not say what is wrong: %.300q", p.Summary)
+			}
+			if !slices.Equal(p.CustomDetails.Truncated, c.cut) {
+				t.Errorf("truncated %v, want %v", p.CustomDetails.Truncated, c.cut)
+			}
+			for _, l := range ev.Links {
+				if strings.Contains(l.Href, "xxxx") {
+					t.Errorf("a link to the huge alarm was kept (%d bytes)", len(l.Href))
+				}
+			}
+			if len(ev.Links) == 0 {
+				t.Error("the dashboard link went with the alarm's")
+			}
+		})
+	}
+}
+
+// When the bounded fields still add up to too much (here, thousands of
+// locations), the event is shrunk until it fits: custom details first, the
+// summary and dedup key always kept.
+func TestPagerEventShrinksToFit(t *testing.T) {
+	inc := sampleIncident(t, "sns-alarm-down.json")
+	d := Details{Available: true, From: goldenNow.Add(-10 * time.Minute), To: goldenNow}
+	for i := range 5000 {
+		d.Locations = append(d.Locations, LocationStatus{Label: fmt.Sprintf("%04d %s", i, strings.Repeat("l", 200)), Status: StatusFailing})
+	}
+	ev := RenderPager(&inc, d, BuildLinks(&inc, testConfig(t), goldenLinks))
+	b, err := ev.JSON("")
+	if err != nil || len(b) > maxPagerEvent {
+		t.Fatalf("event of %d bytes: %v", len(b), err)
+	}
+	det := ev.Payload.CustomDetails
+	if det.Locations != nil || !slices.Contains(det.Truncated, "locations") || !slices.Contains(det.Truncated, "custom details") ||
+		!strings.HasPrefix(ev.Payload.Summary, "Sign-in (taskboard) down from 0000 ") || ev.DedupKey != "lookout.taskboard.down.SignIn" {
+		t.Errorf("shrunk event: truncated %v, %d locations, summary %.80q", det.Truncated, len(det.Locations), ev.Payload.Summary)
+	}
+	if len(ev.Links) == 0 {
+		t.Error("the links went although the event fitted without the locations")
 	}
 }

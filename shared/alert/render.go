@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -20,8 +21,14 @@ const (
 	MaxSMS = 140
 	// maxReason caps CloudWatch's reason text in messages.
 	maxReason = 1000
-	// maxSummary is PagerDuty's limit on payload.summary.
+	// maxSummary is PagerDuty's limit on payload.summary: "The maximum
+	// permitted length of this property is 1024 characters" (Events API v2,
+	// Send an Alert Event). dedup_key's is 255 (see Incident.DedupKey).
 	maxSummary = 1024
+	// maxPagerEvent keeps an event under the Events API v2's size limit,
+	// "Events API payloads are limited to 512 KB" (Events API v2 Overview,
+	// Size Limits), with room for the routing key added at send time.
+	maxPagerEvent = 500_000
 )
 
 // PagerAction is what the pager is told.
@@ -85,6 +92,7 @@ func stateWord(inc *Incident) string {
 // RenderEmail renders the email's subject (ASCII, at most MaxSubject
 // characters, starting with the state and the area) and plain-text body.
 func RenderEmail(inc *Incident, d Details, l Links, now time.Time) (subject, body string) {
+	inc, _ = inc.forMessages()
 	word := string(inc.State)
 	subject = word + " " + inc.Subject() + ": " + Headline(inc, d)
 	if inc.Kind != metrics.KindForeign {
@@ -110,8 +118,8 @@ func RenderEmail(inc *Incident, d Details, l Links, now time.Time) (subject, bod
 	}
 	field("State", state+" since "+since(inc.Since, now))
 	field("Severity", string(inc.Severity))
-	field("Rule", ruleText(inc))
-	field("Threshold", thresholdText(inc))
+	field("Rule", first(text(ruleText(inc), maxDetail)))
+	field("Threshold", first(text(thresholdText(inc), maxDetail)))
 	field("Alarm", inc.AlarmName)
 	field("Reason", truncateRunes(oneLine(inc.Reason), maxReason))
 	if inc.Kind != metrics.KindForeign {
@@ -126,18 +134,24 @@ func RenderEmail(inc *Incident, d Details, l Links, now time.Time) (subject, bod
 		}
 	}
 	b.WriteString("\n")
-	link := func(name, href string) {
-		if href != "" {
-			fmt.Fprintf(&b, "%-11s%s\n", name+":", href)
+	link := func(name, u string) {
+		if u = href(u); u != "" {
+			fmt.Fprintf(&b, "%-11s%s\n", name+":", u)
 		}
 	}
 	link("Runbook", l.Runbook)
 	link("Dashboard", l.Dashboard)
 	link("Alarm", l.Alarm)
-	if len(l.Logs) > 0 {
+	var logs []Link
+	for _, g := range l.Logs {
+		if href(g.Href) != "" {
+			logs = append(logs, g)
+		}
+	}
+	if len(logs) > 0 {
 		b.WriteString("Probe logs (CloudWatch Logs Insights, per location):\n")
-		for _, g := range l.Logs {
-			fmt.Fprintf(&b, "  %s: %s\n", g.Text, g.Href)
+		for _, g := range logs {
+			fmt.Fprintf(&b, "  %s: %s\n", first(text(g.Text, maxName)), g.Href)
 		}
 	}
 	b.WriteString("\n-- \nLookout synthetic monitoring")
@@ -221,8 +235,12 @@ func labelWidth(d Details) int {
 	return w + 3
 }
 
-// since writes "2026-11-24 14:02:10 UTC (3 min ago)".
+// since writes "2026-11-24 14:02:10 UTC (3 min ago)", or "unknown" for a
+// notification that carried no time.
 func since(t, now time.Time) string {
+	if t.IsZero() {
+		return "unknown"
+	}
 	s := t.UTC().Format("2006-01-02 15:04:05 MST")
 	ago := now.Sub(t)
 	switch {
@@ -239,6 +257,7 @@ func since(t, now time.Time) string {
 // RenderSMS renders the text message: GSM-7 basic characters only, at most
 // MaxSMS characters, e.g. "DOWN Sign-in (taskboard): London, Mumbai 2/4 since 14:02Z".
 func RenderSMS(inc *Incident, d Details) string {
+	inc, _ = inc.forMessages()
 	var s string
 	who := inc.Subject() + " (" + inc.App + ")"
 	switch {
@@ -247,16 +266,16 @@ func RenderSMS(inc *Incident, d Details) string {
 		if inc.State == StateAlarm {
 			s += ": " + oneLine(inc.Reason)
 		} else {
-			s += " " + clock(inc.Since)
+			s += at(" ", inc.Since)
 		}
 	case inc.State == StateInsufficient:
-		s = fmt.Sprintf("NO DATA %s %s alarm since %s", who, inc.Kind, clock(inc.Since))
+		s = fmt.Sprintf("NO DATA %s %s alarm%s", who, inc.Kind, at(" since ", inc.Since))
 	case inc.State == StateOK && inc.Kind == metrics.KindSilent:
-		s = fmt.Sprintf("OK %s reporting again %s", who, clock(inc.Since))
+		s = fmt.Sprintf("OK %s reporting again%s", who, at(" ", inc.Since))
 	case inc.State == StateOK:
-		s = fmt.Sprintf("OK %s recovered %s", who, clock(inc.Since))
+		s = fmt.Sprintf("OK %s recovered%s", who, at(" ", inc.Since))
 	case !d.Available:
-		s = fmt.Sprintf("%s %s since %s, details n/a", stateWord(inc), who, clock(inc.Since))
+		s = fmt.Sprintf("%s %s%s, details n/a", stateWord(inc), who, at(" since ", inc.Since))
 	case inc.Kind == metrics.KindSilent:
 		s = fmt.Sprintf("SILENT %s: %s", who, silentSince(inc, d))
 	default:
@@ -264,9 +283,17 @@ func RenderSMS(inc *Incident, d Details) string {
 		if c := culprits(inc, d); len(c) > 0 {
 			s += fmt.Sprintf(": %s %d/%d", strings.Join(labels(c), ", "), len(c), len(d.Locations))
 		}
-		s += " since " + clock(inc.Since)
+		s += at(" since ", inc.Since)
 	}
 	return truncateRunes(GSM7(oneLine(s)), MaxSMS)
+}
+
+// at writes prefix and t as 14:02Z; nothing when the time is unknown.
+func at(prefix string, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return prefix + clock(t)
 }
 
 // PagerEvent is a PagerDuty Events API v2 event. The routing key is added by
@@ -307,6 +334,9 @@ type PagerDetails struct {
 	Locations map[string]string `json:"locations,omitempty"`
 	// DetailsUnavailable is set when the per-location figures could not be read.
 	DetailsUnavailable bool `json:"details_unavailable,omitempty"`
+	// Truncated names what was cut or left out to fit PagerDuty's limits
+	// (e.g. "alarm name", "reason", "links"); cut text ends in "...".
+	Truncated []string `json:"truncated,omitempty"`
 }
 
 // JSON encodes the event as PagerDuty receives it (no HTML escaping, so
@@ -341,15 +371,20 @@ func pagerSeverity(s check.Severity) string {
 
 // RenderPager renders the PagerDuty event: trigger on ALARM, resolve on OK,
 // nothing (nil) on INSUFFICIENT_DATA. Trigger and resolve share the dedup key.
+// Every field is bounded (summary and dedup key to PagerDuty's limits, names
+// to maxName, texts to maxDetail, links to maxHref) and the whole event to
+// maxPagerEvent; what was cut is listed in custom_details.truncated.
 func RenderPager(inc *Incident, d Details, l Links) *PagerEvent {
+	key := inc.DedupKey() // of the alarm as it came: trigger and resolve must agree
 	switch inc.State {
 	case StateOK:
-		return &PagerEvent{EventAction: PagerResolve, DedupKey: inc.DedupKey()}
+		return &PagerEvent{EventAction: PagerResolve, DedupKey: key}
 	case StateAlarm:
 	default:
 		return nil
 	}
-	summary := fmt.Sprintf("CloudWatch alarm %s is %s: %s", inc.AlarmName, inc.State, oneLine(inc.Reason))
+	inc, truncated := inc.forMessages()
+	summary := fmt.Sprintf("CloudWatch alarm %s is %s: %s", inc.AlarmName, inc.State, inc.Reason)
 	source := "cloudwatch"
 	if inc.Region != "" {
 		source += ":" + inc.Region
@@ -361,31 +396,44 @@ func RenderPager(inc *Incident, d Details, l Links) *PagerEvent {
 	if !d.Available && inc.Kind != metrics.KindForeign {
 		summary += " (per-location details unavailable)"
 	}
+	detail := func(what, s string) string {
+		out, cut := text(s, maxDetail)
+		if cut {
+			truncated = append(truncated, what)
+		}
+		return out
+	}
+	since := "unknown"
+	if !inc.Since.IsZero() {
+		since = inc.Since.UTC().Format(time.RFC3339)
+	}
 	ev := &PagerEvent{
 		EventAction: PagerTrigger,
-		DedupKey:    inc.DedupKey(),
+		DedupKey:    key,
 		Client:      "Lookout",
-		ClientURL:   l.Dashboard,
+		ClientURL:   href(l.Dashboard),
 		Payload: &PagerPayload{
 			Summary:   truncateRunes(summary, maxSummary),
-			Source:    source,
+			Source:    first(text(source, maxName)),
 			Severity:  pagerSeverity(inc.NotifySeverity()),
-			Timestamp: inc.Since.UTC().Format(time.RFC3339),
 			Component: inc.Subject(),
 			Group:     inc.App,
 			Class:     string(inc.Kind),
 			CustomDetails: PagerDetails{
-				Situation:          Situation(inc, d),
+				Situation:          detail("situation", Situation(inc, d)),
 				Alarm:              inc.AlarmName,
 				State:              string(inc.State),
 				Previous:           string(inc.Previous),
-				Since:              inc.Since.UTC().Format(time.RFC3339),
-				Rule:               ruleText(inc),
-				Threshold:          thresholdText(inc),
-				Reason:             truncateRunes(oneLine(inc.Reason), maxReason),
+				Since:              since,
+				Rule:               detail("rule", ruleText(inc)),
+				Threshold:          detail("threshold", thresholdText(inc)),
+				Reason:             inc.Reason,
 				DetailsUnavailable: !d.Available && inc.Kind != metrics.KindForeign,
 			},
 		},
+	}
+	if !inc.Since.IsZero() { // else PagerDuty stamps the event when it arrives
+		ev.Payload.Timestamp = since
 	}
 	if d.Available {
 		locs := map[string]string{}
@@ -397,13 +445,17 @@ func RenderPager(inc *Incident, d Details, l Links) *PagerEvent {
 			if inc.Kind == metrics.KindSilent && !x.LastHeartbeat.IsZero() {
 				v += ", last heartbeat " + clock(x.LastHeartbeat)
 			}
-			locs[x.Label] = v
+			locs[first(text(x.Label, maxName))] = v
 		}
 		ev.Payload.CustomDetails.Locations = locs
 	}
-	add := func(text, href string) {
-		if href != "" {
-			ev.Links = append(ev.Links, PagerLink{Href: href, Text: text})
+	add := func(label, u string) {
+		switch {
+		case u == "":
+		case href(u) == "":
+			truncated = append(truncated, "links")
+		default:
+			ev.Links = append(ev.Links, PagerLink{Href: u, Text: first(text(label, maxName))})
 		}
 	}
 	add("Runbook", l.Runbook)
@@ -412,7 +464,37 @@ func RenderPager(inc *Incident, d Details, l Links) *PagerEvent {
 	for _, g := range l.Logs {
 		add("Probe logs: "+g.Text, g.Href)
 	}
+	ev.Payload.CustomDetails.Truncated = truncated
+	ev.fit(maxPagerEvent)
+	slices.Sort(ev.Payload.CustomDetails.Truncated)
+	ev.Payload.CustomDetails.Truncated = slices.Compact(ev.Payload.CustomDetails.Truncated)
 	return ev
+}
+
+// fit shrinks a trigger until its JSON is at most limit bytes: first every
+// custom detail's text, then the per-location statuses, then the links. The
+// summary, source, severity and dedup key always stay: they say what is wrong.
+func (e *PagerEvent) fit(limit int) {
+	d := &e.Payload.CustomDetails
+	steps := []struct {
+		what   string
+		shrink func()
+	}{
+		{"custom details", func() {
+			for _, s := range []*string{&d.Situation, &d.Alarm, &d.Rule, &d.Threshold, &d.Reason} {
+				*s = truncateRunes(*s, maxName)
+			}
+		}},
+		{"locations", func() { d.Locations = nil }},
+		{"links", func() { e.Links, e.ClientURL = nil, "" }},
+	}
+	for _, step := range steps {
+		if b, err := e.JSON(""); err == nil && len(b) <= limit {
+			return
+		}
+		step.shrink()
+		d.Truncated = append(d.Truncated, step.what)
+	}
 }
 
 // asciiLine makes s a single line of printable ASCII (SNS email subjects

@@ -67,7 +67,9 @@ func (s *SNS) Notify(ctx context.Context, inc *Incident, r Rendered) error {
 func (s *SNS) input(inc *Incident, r Rendered) (*sns.PublishInput, error) {
 	attrs := map[string]types.MessageAttributeValue{}
 	set := func(name, value string) {
-		if value != "" { // SNS rejects empty attribute values
+		// Attributes count toward the message's size: a name from the
+		// notification is bounded like everywhere else.
+		if value, _ = text(value, maxName); value != "" { // SNS rejects empty attribute values
 			attrs[name] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(value)}
 		}
 	}

@@ -1,9 +1,12 @@
 package probefn
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // ScheduleEvent is what starts a round. Two shapes arrive:
@@ -14,10 +17,7 @@ import (
 //     {"time": "<aws.scheduler.scheduled-time>", "schedule": "<aws.scheduler.schedule-arn>",
 //     "execution": "<aws.scheduler.execution-id>"}
 //
-// Only Time matters; the rest is logged. Decoding never fails: a round must
-// run (and send its heartbeat) whatever the payload, so a payload that is not
-// an object, or a time that is not a string, leaves Time as the raw JSON and
-// the round falls back to the clock.
+// Only Time matters; the rest is logged.
 type ScheduleEvent struct {
 	Time       string `json:"time"`
 	ID         string `json:"id,omitempty"`          // scheduled-rule event id
@@ -27,16 +27,30 @@ type ScheduleEvent struct {
 	Execution  string `json:"execution,omitempty"`   // Scheduler: the execution id
 }
 
-// UnmarshalJSON reads the fields it knows and ignores anything else.
+// UnmarshalJSON reads the fields it knows, ignores anything else, and never
+// fails (see DecodeEvent).
 func (e *ScheduleEvent) UnmarshalJSON(b []byte) error {
-	*e = ScheduleEvent{}
+	*e, _ = DecodeEvent(b)
+	return nil
+}
+
+// DecodeEvent reads a payload as a ScheduleEvent. It never fails: a round
+// must run (and send its heartbeat) whatever the payload, so that a
+// misconfigured trigger shows as warnings, not as a Silent location. problem
+// says what is wrong with the payload itself ("" when it is a JSON object);
+// the round then falls back to the clock. A field that is not a string is
+// kept as its raw JSON, clipped, for the log.
+func DecodeEvent(payload []byte) (ev ScheduleEvent, problem string) {
+	trimmed := bytes.TrimSpace(payload)
+	switch {
+	case len(trimmed) == 0:
+		return ev, "the payload is empty"
+	case !json.Valid(trimmed):
+		return ev, "the payload is not JSON"
+	}
 	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(b, &fields); err != nil || fields == nil {
-		e.Time = clip(string(b))
-		if e.Time == "" {
-			e.Time = "(empty payload)"
-		}
-		return nil
+	if json.Unmarshal(trimmed, &fields) != nil || fields == nil {
+		return ev, "the payload is " + jsonKind(trimmed[0]) + ", not an object"
 	}
 	str := func(key string, dst *string) {
 		raw, ok := fields[key]
@@ -47,22 +61,59 @@ func (e *ScheduleEvent) UnmarshalJSON(b []byte) error {
 			*dst = clip(string(raw)) // not a string: kept raw, for the log
 		}
 	}
-	str("time", &e.Time)
-	str("id", &e.ID)
-	str("source", &e.Source)
-	str("detail-type", &e.DetailType)
-	str("schedule", &e.Schedule)
-	str("execution", &e.Execution)
-	return nil
+	str("time", &ev.Time)
+	str("id", &ev.ID)
+	str("source", &ev.Source)
+	str("detail-type", &ev.DetailType)
+	str("schedule", &ev.Schedule)
+	str("execution", &ev.Execution)
+	return ev, ""
 }
 
-// clip bounds a value copied from a payload into a log line.
+// jsonKind names a JSON value that is not an object by its first byte.
+func jsonKind(first byte) string {
+	switch first {
+	case '"':
+		return "a JSON string"
+	case '[':
+		return "a JSON array"
+	case 'n':
+		return "JSON null"
+	case 't', 'f':
+		return "a JSON boolean"
+	}
+	return "a JSON number"
+}
+
+// payloadExcerpt is how much of a payload the event warning echoes: enough
+// to recognise it, and at most four times as much once quoted.
+const payloadExcerpt = 128
+
+// excerpt quotes the start of a payload for a log line, Go-escaped so that
+// control characters and invalid UTF-8 show as what they are.
+func excerpt(payload []byte) string {
+	if len(payload) <= payloadExcerpt {
+		return strconv.Quote(string(payload))
+	}
+	cut := payloadExcerpt
+	for cut > payloadExcerpt-utf8.UTFMax && !utf8.RuneStart(payload[cut]) {
+		cut-- // do not split a character
+	}
+	return strconv.Quote(string(payload[:cut])) + "..."
+}
+
+// clip bounds a value copied from a payload into a problem's wording, on a
+// character boundary; the value itself is logged apart.
 func clip(s string) string {
 	const limit = 100
-	if len(s) > limit {
-		return s[:limit] + "..."
+	if len(s) <= limit {
+		return s
 	}
-	return s
+	cut := limit
+	for cut > limit-utf8.UTFMax && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 // CloudWatch accepts datums from two weeks back to two hours ahead.
@@ -83,10 +134,10 @@ func RoundTime(scheduled string, now time.Time) (t time.Time, problem string) {
 	}
 	parsed, err := time.Parse(time.RFC3339, scheduled)
 	if err != nil {
-		return fallback, fmt.Sprintf("the event's time %q is not RFC 3339", scheduled)
+		return fallback, fmt.Sprintf("the event's time %q is not RFC 3339", clip(scheduled))
 	}
 	if parsed.Before(now.Add(-maxAge)) || parsed.After(now.Add(maxFuture)) {
-		return fallback, fmt.Sprintf("the event's time %s is outside what CloudWatch accepts (two weeks back to two hours ahead)", scheduled)
+		return fallback, fmt.Sprintf("the event's time %s is outside what CloudWatch accepts (two weeks back to two hours ahead)", clip(scheduled))
 	}
 	return parsed.UTC().Truncate(time.Minute), ""
 }

@@ -1,7 +1,9 @@
 package probefn
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"time"
 
@@ -28,18 +30,65 @@ type Summary struct {
 // fallback and the round line after publishing gave up.
 const emfReserve = time.Second
 
-// Handle runs one round: the control probe, then every area, then one log
+// Invoke is the function's entry point (aws-lambda-go's lambda.Handler): the
+// payload as bytes in, the Summary as JSON out. Taking bytes lets every
+// payload run a round, even one aws-lambda-go's typed decoding would refuse
+// before any code of ours ran (empty, not JSON): a misconfigured trigger then
+// shows as one warning a minute, with heartbeats still sent, instead of a
+// Silent location.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	ev, problem := DecodeEvent(payload)
+	var bad []byte // echoed in the warning when the payload itself is the problem
+	if problem != "" {
+		bad = payload
+		if bad == nil {
+			bad = []byte{}
+		}
+	}
+	sum, err := h.round(ctx, ev, problem, bad)
+	if err != nil {
+		return nil, err
+	}
+	// As aws-lambda-go encodes a handler's result: no HTML escaping, no newline.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(sum); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// Handle runs one round for an event already decoded (see Invoke).
+func (h *Handler) Handle(ctx context.Context, ev ScheduleEvent) (Summary, error) {
+	return h.round(ctx, ev, "", nil)
+}
+
+// round runs one round: the control probe, then every area, then one log
 // line per result, then the datums to the home region. It returns an error
 // only when datums reached neither CloudWatch nor the EMF fallback: a failed
 // publish that fell back is logged, not returned, because Lambda would retry
 // the event and the round's flags would be counted twice.
-func (h *Handler) Handle(ctx context.Context, ev ScheduleEvent) (Summary, error) {
+//
+// problem is what DecodeEvent found wrong with payload; it and the event's
+// time make one warning at most per invocation.
+func (h *Handler) round(ctx context.Context, ev ScheduleEvent, problem string, payload []byte) (Summary, error) {
 	start := time.Now()
-	roundTime, problem := RoundTime(ev.Time, h.now())
+	roundTime, timeProblem := RoundTime(ev.Time, h.now())
 	round := roundTime.Format(time.RFC3339)
+	if problem == "" {
+		problem = timeProblem
+	}
 	if problem != "" {
-		h.log.LogAttrs(ctx, slog.LevelWarn, "event time", slog.String("problem", problem),
-			slog.String("time", ev.Time), slog.String("round", round), slog.String("location", h.label))
+		attrs := []slog.Attr{slog.String("problem", problem)}
+		if ev.Time != "" {
+			attrs = append(attrs, slog.String("time", ev.Time))
+		}
+		if payload != nil {
+			attrs = append(attrs, slog.String("payload", excerpt(payload)), slog.Int("payload_bytes", len(payload)))
+		}
+		attrs = append(attrs, slog.String("round", round), slog.String("location", h.label))
+		h.log.LogAttrs(ctx, slog.LevelWarn, "event time", attrs...)
 	}
 
 	roundCtx, cancel := h.roundContext(ctx)

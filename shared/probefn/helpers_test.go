@@ -139,12 +139,17 @@ func setSecrets(t *testing.T) {
 	t.Setenv("LOOKOUT_TEST_QUERY_TOKEN", queryToken)
 }
 
-// invoke runs the handler the way the Lambda runtime does: JSON in, JSON out.
+// The function's handler takes the payload as bytes.
+var _ lambda.Handler = (*probefn.Handler)(nil)
+
+// invoke runs the handler the way the Lambda runtime does, as
+// functions/probe/main.go starts it (lambda.Start of h as a lambda.Handler):
+// bytes in, JSON out.
 func invoke(t *testing.T, h *probefn.Handler, payload []byte) (probefn.Summary, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := lambda.NewHandler(h.Handle).Invoke(ctx, payload)
+	out, err := lambda.NewHandler(h).Invoke(ctx, payload)
 	if err != nil {
 		return probefn.Summary{}, err
 	}

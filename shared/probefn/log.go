@@ -7,16 +7,20 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/lookout-monitoring/lookout/shared/logline"
 )
 
 // NewLogger returns the function's logger: slog JSON lines on w with the
-// standard keys (time, level, msg) plus the invocation's requestId.
+// standard keys (time, level, msg) plus the invocation's requestId. Every
+// value is bounded (package logline), so no line can exceed CloudWatch's
+// 256 KB, whatever an event or a server sends.
 //
 // lambdacontext.NewLogger is not used: it writes text unless the function's
 // log format is JSON, and in JSON it renames msg to "message", which would
 // collide with the result line's "message" key (the probe's explanation).
 func NewLogger(w io.Writer, level slog.Leveler) *slog.Logger {
-	return slog.New(requestIDHandler{slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})})
+	return slog.New(logline.Bound(requestIDHandler{slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})}))
 }
 
 // requestIDHandler adds the Lambda request id, when the context has one.

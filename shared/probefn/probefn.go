@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
 	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/logline"
 	"github.com/lookout-monitoring/lookout/shared/metrics"
 	"github.com/lookout-monitoring/lookout/shared/probe"
 	"github.com/lookout-monitoring/lookout/shared/secrets"
@@ -85,7 +86,8 @@ type Options struct {
 	Putter MetricPutter
 	// Resolvers resolve the checks file's references. Nil: secrets.Resolvers(AWS).
 	Resolvers check.Resolvers
-	// Logger receives the result and round lines. Nil: slog.Default().
+	// Logger receives the result and round lines, their values bounded
+	// (package logline). Nil: slog.Default().
 	Logger *slog.Logger
 	// EMF receives the Embedded Metric Format fallback. Nil: os.Stdout.
 	EMF io.Writer
@@ -147,6 +149,7 @@ func New(ctx context.Context, o Options) (*Handler, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	log = slog.New(logline.Bound(log.Handler())) // a no-op for NewLogger's
 	putter := o.Putter
 	if putter == nil {
 		putter = metrics.NewCloudWatchClient(o.AWS, home, o.MetricsEndpoint)
