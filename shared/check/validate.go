@@ -85,6 +85,7 @@ func (c *Config) validate() Errors {
 	for i := range c.Areas {
 		v.area(i, ids)
 	}
+	v.memory()
 	return v.errs
 }
 
