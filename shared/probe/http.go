@@ -144,8 +144,9 @@ func (t *trace) remote(host string) string {
 // without keep-alives, so every request dials, resolves and handshakes anew
 // (a reused connection would hide DNS, connect and TLS time). Redirects are
 // returned, not followed: step follows them itself, timing each. No proxy
-// from the environment either: a probe measures the direct path.
-func (p *Prober) client(jar http.CookieJar) *http.Client {
+// from the environment either: a probe measures the direct path. HTTP/2
+// buffers no more unread body than about bodyLimit (http2Config).
+func (p *Prober) client(jar http.CookieJar, bodyLimit int64) *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
 			DialContext:            p.dial,
@@ -153,6 +154,7 @@ func (p *Prober) client(jar http.CookieJar) *http.Client {
 			DisableKeepAlives:      true,
 			ForceAttemptHTTP2:      true,
 			MaxResponseHeaderBytes: 1 << 20,
+			HTTP2:                  http2Config(bodyLimit),
 		},
 		Jar:           jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -280,7 +282,8 @@ func (r *run) roundTrip(ctx context.Context, method string, u *url.URL, h http.H
 		req.Header[k] = vs
 	}
 
-	client := r.p.client(r.jar)
+	limit := r.bodyLimit()
+	client := r.p.client(r.jar, limit)
 	defer client.CloseIdleConnections()
 	resp, err := client.Do(req)
 	if err != nil {
@@ -289,8 +292,7 @@ func (r *run) roundTrip(ctx context.Context, method string, u *url.URL, h http.H
 		return nil, r.classify(ctx, err, t, u.Host)
 	}
 	defer resp.Body.Close()
-	limit := r.bodyLimit()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	data, err := readBody(resp.Body, resp.ContentLength, limit)
 	t.finish()
 	r.account(t, sr)
 	sr.Status = resp.StatusCode
