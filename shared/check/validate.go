@@ -86,6 +86,7 @@ func (c *Config) validate() Errors {
 		v.area(i, ids)
 	}
 	v.tls()
+	v.memory()
 	return v.errs
 }
 

@@ -117,7 +117,7 @@ func (r *run) assertJSON(a *check.Assertion, resp *response) *failure {
 	case len(nodes) == 0:
 		return newFailure(ClassAssertion, nil, "%s matched nothing", a.JSONPath)
 	case a.Equals != nil:
-		if !jsonEqual(normalize(nodes[0]), normalize(a.Equals)) {
+		if !matchesJSON(nodes[0], normalize(a.Equals)) {
 			return newFailure(ClassAssertion, nil, "%s is %s, want %s", a.JSONPath, r.short(nodes[0]), r.short(a.Equals))
 		}
 	}
@@ -165,33 +165,49 @@ func (r *run) capture(c check.Capture, resp *response) (string, *failure) {
 	return v, nil
 }
 
-// jsonDoc is a body decoded as JSON, numbers kept exact as json.Number.
+// jsonDoc is a body decoded as JSON, numbers kept exact as json.Number. It
+// lives as long as its response: one step.
 type jsonDoc struct {
 	v   any
 	err error
+	// cost, when above zero, is what decoding could have taken: more than
+	// the allowance, so the body was not decoded.
+	cost int64
 }
 
 // selectJSON runs a JSONPath query on the body; a body that is not JSON
-// fails with class c.
+// fails with class c, one that could take more memory to decode than
+// check.JSONAllowance of the body limit with class body_too_large.
 func (r *run) selectJSON(path string, resp *response, c Class) ([]any, *failure) {
 	jp, err := r.p.jsonPath(path)
 	if err != nil {
 		return nil, newFailure(ClassOther, err, "%v", err)
 	}
 	if resp.doc == nil {
-		resp.doc = &jsonDoc{}
-		dec := json.NewDecoder(bytes.NewReader(resp.body))
-		dec.UseNumber()
-		if err := dec.Decode(&resp.doc.v); err != nil {
-			resp.doc.err = err
-		} else if dec.More() {
-			resp.doc.err = fmt.Errorf("data after the JSON value")
-		}
+		resp.doc = r.decodeJSON(resp.body)
 	}
-	if resp.doc.err != nil {
-		return nil, newFailure(c, resp.doc.err, "%s: body is not JSON", path)
+	switch d := resp.doc; {
+	case d.err != nil:
+		return nil, newFailure(c, d.err, "%s: body is not JSON", path)
+	case d.cost > 0:
+		limit := check.Size(r.bodyLimit())
+		return nil, newFailure(ClassBodyTooLarge, nil, "%s: the body (%s) could take %s to decode as JSON, above %d x body_limit (%s)",
+			path, check.Size(len(resp.body)).Rounded(), check.Size(d.cost).Rounded(), check.JSONDecodeFactor, check.JSONAllowance(limit).Rounded())
 	}
 	return jp.Select(resp.doc.v), nil
+}
+
+// decodeJSON decodes a body, unless jsonCost shows it could take more than
+// its allowance.
+func (r *run) decodeJSON(body []byte) *jsonDoc {
+	if !json.Valid(body) {
+		var v struct{}
+		return &jsonDoc{err: json.Unmarshal(body, &v)} // the syntax error, found before anything is decoded
+	}
+	if cost := jsonCost(body); cost > int64(check.JSONAllowance(check.Size(r.bodyLimit()))) {
+		return &jsonDoc{cost: cost}
+	}
+	return &jsonDoc{v: parseJSON(body)}
 }
 
 // normalize turns a value decoded from JSON (json.Number) or from the checks
@@ -239,6 +255,42 @@ func ratOf(s string, orig any) any {
 		return n
 	}
 	return orig // NaN or Inf: compares equal to nothing from JSON
+}
+
+// matchesJSON is jsonEqual(normalize(got), want) for a value got from the
+// body and a normalized want from the checks file, but it walks got no
+// further than want goes: normalizing a large part of the body first would
+// copy it, with a big.Rat per number.
+func matchesJSON(got, want any) bool {
+	switch w := want.(type) {
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !matchesJSON(g[i], w[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok || len(g) != len(w) {
+			return false
+		}
+		for k, wv := range w {
+			if gv, ok := g[k]; !ok || !matchesJSON(gv, wv) {
+				return false
+			}
+		}
+		return true
+	}
+	switch got.(type) {
+	case []any, map[string]any:
+		return false
+	}
+	return jsonEqual(normalize(got), want)
 }
 
 // jsonEqual compares normalized values: numbers numerically, the rest deeply.
@@ -290,17 +342,102 @@ func text(v any) string {
 	return string(b)
 }
 
+// shortLen is how much of a value a message shows.
+const shortLen = 60
+
 // short writes a value for a message, as JSON, cut to a readable length.
 // Strings are redacted before encoding (escaping could hide a secret from
 // redaction) and before cutting (so could cutting it in half).
 func (r *run) short(v any) string {
 	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r.redactValue(v)); err != nil {
-		return truncate(r.redact(fmt.Sprint(v)), 60)
+	if err := r.preview(&b, v); err != nil {
+		return truncate(r.redact(fmt.Sprint(v)), shortLen)
 	}
-	return truncate(strings.TrimSuffix(b.String(), "\n"), 60)
+	return truncate(b.String(), shortLen)
+}
+
+// preview writes v as JSON for short, redacted, and stops once more than
+// shortLen bytes are written: of a large part of the body, only what the
+// message shows is encoded. Object members come in key order, as
+// encoding/json writes them, picked one at a time.
+func (r *run) preview(b *strings.Builder, v any) error {
+	if b.Len() > shortLen {
+		return nil
+	}
+	switch x := v.(type) {
+	case string:
+		s := r.redact(x)
+		// Enough to fill the message; cut where a rune starts, so that
+		// the encoding of the part is the start of the encoding of all.
+		cut := min(len(s), shortLen+4)
+		for cut < len(s) && !isRuneStart(s[cut]) {
+			cut--
+		}
+		return encodeJSON(b, s[:cut])
+	case json.Number:
+		b.WriteString(string(x[:min(len(x), shortLen+1)]))
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if b.Len() > shortLen {
+				break
+			}
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := r.preview(b, e); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		b.WriteByte('{')
+		for k, first := "", true; b.Len() <= shortLen; first = false {
+			next, ok := keyAfter(x, k, first)
+			if !ok {
+				break
+			}
+			if !first {
+				b.WriteByte(',')
+			}
+			if err := r.preview(b, next); err != nil {
+				return err
+			}
+			b.WriteByte(':')
+			if err := r.preview(b, x[next]); err != nil {
+				return err
+			}
+			k = next
+		}
+		b.WriteByte('}')
+	default: // a scalar, or a value from the checks file: small
+		return encodeJSON(b, r.redactValue(v))
+	}
+	return nil
+}
+
+// keyAfter returns the smallest key of m above after (any key when first).
+func keyAfter(m map[string]any, after string, first bool) (string, bool) {
+	var best string
+	found := false
+	for k := range m {
+		if (first || k > after) && (!found || k < best) {
+			best, found = k, true
+		}
+	}
+	return best, found
+}
+
+// encodeJSON writes v as encoding/json does, without escaping HTML.
+func encodeJSON(b *strings.Builder, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	return nil
 }
 
 // redactValue redacts every string in a decoded value; it also turns YAML's

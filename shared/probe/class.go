@@ -1,5 +1,11 @@
 package probe
 
+import (
+	"fmt"
+
+	"github.com/lookout-monitoring/lookout/shared/check"
+)
+
 // Describe explains the class in one line, for docs and the CLI.
 func (c Class) Describe() string {
 	switch c {
@@ -30,7 +36,7 @@ func (c Class) Describe() string {
 	case ClassAssertion:
 		return "the response did not satisfy an assertion (body, JSON, header or max_latency)"
 	case ClassBodyTooLarge:
-		return "the response body is larger than body_limit"
+		return fmt.Sprintf("the response body is larger than body_limit, or decoding it as JSON could take more than %d times body_limit", check.JSONDecodeFactor)
 	case ClassRedirectLoop:
 		return "redirects went in a loop or beyond max_redirects"
 	case ClassRedirectRefused:

@@ -147,7 +147,8 @@ func (t *trace) remote(host string) string {
 // returned, not followed: step follows them itself, timing each. No proxy
 // from the environment either: a probe measures the direct path. tc is the
 // round trip's own TLS configuration (tlsConfig): the transport changes it.
-func (p *Prober) client(jar http.CookieJar, tc *tls.Config) *http.Client {
+// HTTP/2 buffers no more unread body than about bodyLimit (http2Config).
+func (p *Prober) client(jar http.CookieJar, tc *tls.Config, bodyLimit int64) *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
 			DialContext:            p.dial,
@@ -155,6 +156,7 @@ func (p *Prober) client(jar http.CookieJar, tc *tls.Config) *http.Client {
 			DisableKeepAlives:      true,
 			ForceAttemptHTTP2:      true,
 			MaxResponseHeaderBytes: 1 << 20,
+			HTTP2:                  http2Config(bodyLimit),
 		},
 		Jar:           jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -306,7 +308,8 @@ func (r *run) roundTrip(ctx context.Context, method string, u *url.URL, h http.H
 		req.Header[k] = vs
 	}
 
-	client := r.p.client(r.jar, r.tlsConfig(u, t))
+	limit := r.bodyLimit()
+	client := r.p.client(r.jar, r.tlsConfig(u, t), limit)
 	defer client.CloseIdleConnections()
 	resp, err := client.Do(req)
 	if err != nil {
@@ -315,8 +318,7 @@ func (r *run) roundTrip(ctx context.Context, method string, u *url.URL, h http.H
 		return nil, r.classify(ctx, err, t, u.Host)
 	}
 	defer resp.Body.Close()
-	limit := r.bodyLimit()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	data, err := readBody(resp.Body, resp.ContentLength, limit)
 	t.finish()
 	r.account(t, sr)
 	sr.Status = resp.StatusCode
