@@ -45,6 +45,9 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "%s: quotas: %d of %d resources per stack, %d of %d in the fullest alarm stack, largest parameter %d of %d bytes (%s), %d of %d dashboard widgets, longest alarm name %d of %d bytes\n",
 		*file, f.Resources, deploy.MaxResources, f.ChunkResources, deploy.MaxResources, f.LargestBytes, deploy.MaxParameterBytes,
 		f.LargestParameter, f.Widgets, deploy.MaxWidgets, len(f.LongestAlarm), deploy.MaxAlarmNameBytes)
+	m := cfg.RoundMemory()
+	fmt.Fprintf(stdout, "%s: memory: a round may hold up to %s of the %s the probe function has for one (%d %s at once, %d decoding JSON)\n",
+		*file, m.Total.Rounded(), check.RoundMemoryBudget.Rounded(), m.AtOnce, plural(m.AtOnce, "area", "areas"), m.JSON)
 	return exitOK
 }
 
