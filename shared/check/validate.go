@@ -211,6 +211,7 @@ func (v *validator) step(p string, st *Step, captured map[string]bool) {
 			v.add(p+".body", ErrConflict, "a %s request has no body; set method", st.Method)
 		}
 	}
+	v.headerCase(p, st.Headers)
 	for _, k := range sortedKeys(st.Headers) {
 		hp := p + ".headers." + k
 		val := st.Headers[k]
