@@ -435,18 +435,6 @@ func (c *Config) hide(v string) {
 	c.secrets = r.forms
 }
 
-// Secrets returns the resolved secret values, longest first.
-func (c *Config) Secrets() []string {
-	out := make([]string, 0, len(c.resolved))
-	for _, v := range c.resolved {
-		if !slices.Contains(out, v) {
-			out = append(out, v)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) || len(out[i]) == len(out[j]) && out[i] < out[j] })
-	return out
-}
-
 // A Redactor hides values in text, in every form a URL or a message may
 // carry them: as they are, escaped for a URL's user info, path, query or
 // fragment (values are sent escaped, and come back so in redirects and

@@ -174,7 +174,7 @@ type response struct {
 // step runs one step: the request, its redirects, then the checks on the
 // final response and the captures. It returns the failure, if any.
 func (r *run) step(ctx context.Context, st *check.Step) (StepResult, *failure) {
-	// The URL as written: captured values stay ${var:name}; secrets are redacted later.
+	// The URL as written in the file, with its references: no resolved secret or captured value is in it.
 	sr := StepResult{Name: st.Name, URL: st.URL}
 	start := time.Now()
 	resp, f := r.fetch(ctx, st, &sr)
