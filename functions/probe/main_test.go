@@ -50,16 +50,6 @@ var bootstrap = sync.OnceValues(func() (string, error) {
 	return path, nil
 })
 
-// waitFor polls the output s for sub until the deadline.
-func waitFor(s *awstest.SyncBuffer, sub string, limit time.Duration) bool {
-	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if strings.Contains(s.String(), sub) {
-			return true
-		}
-	}
-	return strings.Contains(s.String(), sub)
-}
-
 // start runs the bootstrap beside a checks file, as in the deployment package.
 // The returned channel is closed when the process has exited.
 func start(t *testing.T, checks string, env ...string) (*exec.Cmd, *awstest.SyncBuffer, <-chan struct{}) {
@@ -157,6 +147,26 @@ func startRuntimeAPI(t *testing.T, event []byte) *runtimeAPI {
 	return rt
 }
 
+// invoke runs the bootstrap for one invocation with payload, against app and
+// srv as the home region's CloudWatch, and returns the response and the whole
+// output: the process is stopped once it has answered, and its output is read
+// to the end, so nothing it wrote before answering can trail.
+func invoke(t *testing.T, srv *awstest.Server, app *httptest.Server, payload []byte) (resp []byte, out string) {
+	t.Helper()
+	rt := startRuntimeAPI(t, payload)
+	cmd, buf, exited := start(t, fmt.Sprintf(goodChecks, app.URL),
+		"AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(rt.URL, "http://"),
+		"LOOKOUT_LOCATION=eu-west-2", "LOOKOUT_HOME_REGION=us-east-1", "LOOKOUT_METRICS_ENDPOINT="+srv.URL)
+	select {
+	case resp = <-rt.response:
+	case <-exited:
+		t.Fatalf("the bootstrap exited without answering; output:\n%s", buf.String())
+	}
+	_ = cmd.Process.Kill()
+	<-exited // Wait returns once the output pipe is drained
+	return resp, buf.String()
+}
+
 // The bootstrap end to end: the environment the template sets, the Lambda
 // Runtime API, a loopback target and moto as the home region's CloudWatch.
 func TestBootstrapRunsARound(t *testing.T) {
@@ -165,28 +175,17 @@ func TestBootstrapRunsARound(t *testing.T) {
 	t.Cleanup(app.Close)
 	scheduled := time.Now().UTC().Truncate(time.Minute)
 	event := fmt.Appendf(nil, `{"time":%q,"schedule":"arn:aws:scheduler:eu-west-2:123456789012:schedule/default/lookout-probe"}`, scheduled.Format(time.RFC3339))
-	rt := startRuntimeAPI(t, event)
-
-	_, out, _ := start(t, fmt.Sprintf(goodChecks, app.URL),
-		"AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(rt.URL, "http://"),
-		"LOOKOUT_LOCATION=eu-west-2", "LOOKOUT_HOME_REGION=us-east-1", "LOOKOUT_METRICS_ENDPOINT="+srv.URL)
-	var resp []byte
-	select {
-	case resp = <-rt.response:
-	case <-time.After(25 * time.Second):
-		t.Fatalf("no response from the bootstrap; output:\n%s", out.String())
-	}
+	resp, out := invoke(t, srv, app, event)
 	var sum struct {
 		Round, Location string
 		Up, Published   int
 	}
 	if err := json.Unmarshal(resp, &sum); err != nil || sum.Round != scheduled.Format(time.RFC3339) || sum.Location != "London" ||
 		sum.Up != 1 || sum.Published != 2 {
-		t.Fatalf("response %s (%v); output:\n%s", resp, err, out.String())
+		t.Fatalf("response %s (%v); output:\n%s", resp, err, out)
 	}
-	// The output reaches the test through a pipe: it may trail the response.
-	if !waitFor(out, `"msg":"round"`, 10*time.Second) || !strings.Contains(out.String(), `"requestId":"req-1"`) {
-		t.Errorf("no round line with the request id in:\n%s", out.String())
+	if !strings.Contains(out, `"msg":"round"`) || !strings.Contains(out, `"requestId":"req-1"`) {
+		t.Errorf("no round line with the request id in:\n%s", out)
 	}
 	home := metrics.NewCloudWatchClient(srv.Config(t, "us-east-1"), "us-east-1", "")
 	listed, err := home.ListMetrics(context.Background(), &cloudwatch.ListMetricsInput{Namespace: aws.String("Lookout/taskboard")})
@@ -209,26 +208,17 @@ func TestBootstrapRunsARoundOnAnyPayload(t *testing.T) {
 			if err := srv.Reset(); err != nil {
 				t.Fatal(err)
 			}
-			rt := startRuntimeAPI(t, payload)
-			_, out, _ := start(t, fmt.Sprintf(goodChecks, app.URL),
-				"AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(rt.URL, "http://"),
-				"LOOKOUT_LOCATION=eu-west-2", "LOOKOUT_HOME_REGION=us-east-1", "LOOKOUT_METRICS_ENDPOINT="+srv.URL)
-			var resp []byte
-			select {
-			case resp = <-rt.response:
-			case <-time.After(25 * time.Second):
-				t.Fatalf("no response from the bootstrap; output:\n%s", out.String())
-			}
+			resp, out := invoke(t, srv, app, payload)
 			var sum struct {
 				Location      string
 				Up, Published int
 			}
 			if err := json.Unmarshal(resp, &sum); err != nil || sum.Location != "London" || sum.Up != 1 || sum.Published != 2 {
-				t.Fatalf("response %s (%v); output:\n%s", resp, err, out.String())
+				t.Fatalf("response %s (%v); output:\n%s", resp, err, out)
 			}
-			if !waitFor(out, `"msg":"round"`, 10*time.Second) || strings.Count(out.String(), `"msg":"event time"`) != 1 ||
-				!strings.Contains(out.String(), `"payload_bytes":`+strconv.Itoa(len(payload))) {
-				t.Errorf("want one event warning naming the payload in:\n%s", out.String())
+			if !strings.Contains(out, `"msg":"round"`) || strings.Count(out, `"msg":"event time"`) != 1 ||
+				!strings.Contains(out, `"payload_bytes":`+strconv.Itoa(len(payload))) {
+				t.Errorf("want one event warning naming the payload in:\n%s", out)
 			}
 			home := metrics.NewCloudWatchClient(srv.Config(t, "us-east-1"), "us-east-1", "")
 			listed, err := home.ListMetrics(context.Background(), &cloudwatch.ListMetricsInput{Namespace: aws.String("Lookout/taskboard"), MetricName: aws.String(metrics.Heartbeat)})
