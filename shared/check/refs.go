@@ -225,12 +225,12 @@ type Resolvers map[string]Resolver
 // value that does not fit its place: a host reference that is not a host name,
 // or a secret too short to be hidden from messages.
 func (c *Config) ResolveSecrets(ctx context.Context, rs Resolvers) error {
-	return c.resolve(ctx, rs, c.eachTemplate)
+	return c.resolve(ctx, rs, c.eachTemplate, c.eachTLS)
 }
 
 // ResolveControlSecrets resolves the references of the control probe only.
 func (c *Config) ResolveControlSecrets(ctx context.Context, rs Resolvers) error {
-	return c.resolve(ctx, rs, c.eachControlTemplate)
+	return c.resolve(ctx, rs, c.eachControlTemplate, func(func(string, *TLS)) {})
 }
 
 // ResolveAreaSecrets resolves the references of one area only (a pointer into
@@ -239,7 +239,8 @@ func (c *Config) ResolveControlSecrets(ctx context.Context, rs Resolvers) error 
 func (c *Config) ResolveAreaSecrets(ctx context.Context, rs Resolvers, a *Area) error {
 	for i := range c.Areas {
 		if &c.Areas[i] == a {
-			return c.resolve(ctx, rs, func(fn visitor) { c.eachAreaTemplate(i, fn) })
+			return c.resolve(ctx, rs, func(fn visitor) { c.eachAreaTemplate(i, fn) },
+				func(fn func(string, *TLS)) { c.eachAreaTLS(i, fn) })
 		}
 	}
 	return fmt.Errorf("%s: area %s is not one of this file's areas", c.File, a.ID)
@@ -261,39 +262,41 @@ func checkSecret(v string) error {
 	return nil
 }
 
-// resolve resolves the references of the fields each visits.
-func (c *Config) resolve(ctx context.Context, rs Resolvers, each func(visitor)) error {
+// resolve resolves the references of the fields each visits, then checks
+// the PEM of the tls blocks tlsBlocks visits (the same fields' blocks).
+func (c *Config) resolve(ctx context.Context, rs Resolvers, each func(visitor), tlsBlocks func(func(string, *TLS))) error {
 	if c.resolved == nil {
 		c.resolved = map[Ref]string{}
 	}
 	var errs Errors
 	fail := func(path string, r Ref, err error) {
-		errs = append(errs, &FieldError{File: c.File, Line: c.lineOf(path), Field: path, Err: &RefError{Ref: r, Err: err}})
+		errs = append(errs, c.fieldError(path, &RefError{Ref: r, Err: err}))
 	}
+	// This call's failures: a reference that failed is asked for once and
+	// reported at every field that uses it.
+	refused := map[Ref]error{}
 	// lookup answers a secret reference's value, fetching it at most once.
 	lookup := func(path string, r Ref) (string, bool) {
-		v, ok := c.resolved[r]
-		if !ok {
-			res, found := rs[r.Kind]
-			if !found {
-				fail(path, r, ErrNoResolver)
-				return "", false
+		if v, ok := c.resolved[r]; ok {
+			return v, true
+		}
+		err, seen := refused[r]
+		if !seen {
+			var v string
+			if res, found := rs[r.Kind]; !found {
+				err = ErrNoResolver
+			} else if v, err = res.Resolve(ctx, r); err == nil {
+				err = checkSecret(v)
 			}
-			var err error
-			if v, err = res.Resolve(ctx, r); err != nil {
-				fail(path, r, err)
-				return "", false
+			if err == nil {
+				c.resolved[r] = v
+				c.redactor.Hide(v)
+				return v, true
 			}
+			refused[r] = err
 		}
-		if err := checkSecret(v); err != nil {
-			fail(path, r, err)
-			return "", false
-		}
-		if !ok {
-			c.resolved[r] = v
-			c.hide(v)
-		}
-		return v, true
+		fail(path, r, err)
+		return "", false
 	}
 	each(func(path string, s *string, isURL bool) {
 		if !isURL {
@@ -305,9 +308,9 @@ func (c *Config) resolve(ctx context.Context, rs Resolvers, each func(visitor)) 
 			})
 			return
 		}
-		t, err := parseURLTemplate(*s)
+		t, err := c.urlTemplate(*s)
 		if err != nil { // only for a config that was not validated
-			errs = append(errs, &FieldError{File: c.File, Line: c.lineOf(path), Field: path, Err: err})
+			errs = append(errs, c.fieldError(path, err))
 			return
 		}
 		for _, tok := range t.toks {
@@ -321,7 +324,7 @@ func (c *Config) resolve(ctx context.Context, rs Resolvers, each func(visitor)) 
 			}
 		}
 	})
-	errs = append(errs, c.resolvedTLSProblems(each)...)
+	errs = append(errs, c.resolvedTLSProblems(tlsBlocks)...)
 	if len(errs) > 0 {
 		return errs.sorted()
 	}
@@ -335,7 +338,7 @@ func (c *Config) resolve(ctx context.Context, rs Resolvers, each func(visitor)) 
 // reference stands for the whole host (or host and port) and its value must
 // be one. The error names the reference, never its value.
 func (c *Config) URL(template string, vars map[string]string) (string, error) {
-	t, err := parseURLTemplate(template)
+	t, err := c.urlTemplate(template)
 	if err != nil {
 		return "", err
 	}
@@ -419,20 +422,12 @@ func (c *Config) Refs() []FieldRef {
 
 // Redact hides every resolved secret value in s, in every form it may take
 // (see Redactor).
-func (c *Config) Redact(s string) string { return (&Redactor{forms: c.secrets}).Redact(s) }
+func (c *Config) Redact(s string) string { return c.redactor.Redact(s) }
 
 // Redactor returns a Redactor that hides the resolved secrets; values hidden
 // through it (a captured token) do not change the Config's.
 func (c *Config) Redactor() *Redactor {
-	return &Redactor{forms: slices.Clone(c.secrets)}
-}
-
-// hide adds a resolved value to the Config's secrets (c.secrets holds the
-// forms of every value, as a Redactor does).
-func (c *Config) hide(v string) {
-	r := Redactor{forms: c.secrets}
-	r.Hide(v)
-	c.secrets = r.forms
+	return &Redactor{forms: slices.Clone(c.redactor.forms)}
 }
 
 // A Redactor hides values in text, in every form a URL or a message may

@@ -265,3 +265,34 @@ func TestRedactHidesEveryForm(t *testing.T) {
 		}
 	}
 }
+
+// A reference that fails (its resolver refuses, or its value cannot be used)
+// is asked for once, and reported at every field that uses it.
+func TestAFailingReferenceIsAskedForOnce(t *testing.T) {
+	c, err := check.Parse("checks.yaml", []byte(`app: shop
+areas:
+  - id: Api
+    request:
+      url: https://shop.example/api?key=${env:SHORT}
+      headers: {Authorization: "Bearer ${env:SHORT}", X-Other: "${env:MISSING}", X-Again: "${env:MISSING}"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := map[string]int{}
+	rs := check.Resolvers{check.RefEnv: check.ResolverFunc(func(_ context.Context, r check.Ref) (string, error) {
+		asked[r.Arg]++
+		if r.Arg == "SHORT" {
+			return "ab", nil
+		}
+		return "", errors.New("not set")
+	})}
+	err = c.ResolveSecrets(context.Background(), rs)
+	var errs check.Errors
+	if !errors.As(err, &errs) || len(errs) != 4 {
+		t.Fatalf("want 4 errors, one per field: %v", err)
+	}
+	if asked["SHORT"] != 1 || asked["MISSING"] != 1 {
+		t.Errorf("asked %v, want each reference once", asked)
+	}
+}

@@ -26,19 +26,7 @@ var serverNamePattern = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Z
 // file is checked here: ca_file is read (relative to the checks file, and
 // kept, so probes never read it again) and literal PEM must parse. PEM that
 // comes from a reference is checked once it is resolved (resolvedTLSProblems).
-func (v *validator) tls() {
-	for i := range v.c.Areas {
-		a := &v.c.Areas[i]
-		p := fmt.Sprintf("areas[%d]", i)
-		v.tlsBlock(p+".tls", a.TLS)
-		if a.Request != nil {
-			v.tlsBlock(p+".request.tls", a.Request.TLS)
-		}
-		for j := range a.Steps {
-			v.tlsBlock(fmt.Sprintf("%s.steps[%d].tls", p, j), a.Steps[j].TLS)
-		}
-	}
-}
+func (v *validator) tls() { v.c.eachTLS(v.tlsBlock) }
 
 func (v *validator) tlsBlock(p string, t *TLS) {
 	if t == nil {
@@ -187,62 +175,60 @@ func visitTLS(prefix string, t *TLS, fn visitor) {
 	fn(prefix+".client_key", &t.ClientKey, false)
 }
 
-// resolvedTLSProblems checks the PEM of the tls blocks each visits, now that
-// their references are resolved: a CA parses, the client certificate parses
-// and the private key is its own. A field that still holds a reference did
-// not resolve, which is reported already: it is left alone.
-func (c *Config) resolvedTLSProblems(each func(visitor)) Errors {
-	var prefixes []string
-	blocks := map[string]*TLS{}
-	each(func(p string, s *string, _ bool) {
-		i := strings.LastIndex(p, ".tls.")
-		if i < 0 {
-			return
-		}
-		prefix := p[:i+len(".tls")]
-		b, ok := blocks[prefix]
-		if !ok {
-			b = &TLS{}
-			blocks[prefix] = b
-			prefixes = append(prefixes, prefix)
-		}
-		switch p[i+len(".tls."):] {
-		case "ca":
-			b.CA = *s
-		case "client_cert":
-			b.ClientCert = *s
-		case "client_key":
-			b.ClientKey = *s
-		}
-	})
-	var errs Errors
-	add := func(p string, kind error, format string, args ...any) {
-		errs = append(errs, &FieldError{File: c.File, Line: c.lineOf(p), Field: p, Err: newProblem(kind, format, args...)})
-	}
+// resolvedTLSProblems checks the PEM of the tls blocks blocks visits, now
+// that their references are resolved: a CA parses, the client certificate
+// parses and the private key is its own. A field that still holds a
+// reference did not resolve, which is reported already: it is left alone.
+func (c *Config) resolvedTLSProblems(blocks func(func(path string, t *TLS))) Errors {
+	v := &validator{c: c}
 	resolved := func(s string) bool { return s != "" && len(FindRefs(s)) == 0 }
-	for _, p := range prefixes {
-		b := blocks[p]
+	blocks(func(p string, b *TLS) {
 		if resolved(b.CA) {
 			if _, err := pemCertificates(b.CA); err != nil {
-				add(p+".ca", ErrInvalid, "the resolved value %v", err)
+				v.add(p+".ca", ErrInvalid, "the resolved value %v", err)
 			}
 		}
 		if !resolved(b.ClientCert) || !resolved(b.ClientKey) {
-			continue
+			return
 		}
 		if _, err := pemCertificates(b.ClientCert); err != nil && !errors.Is(err, errPrivateKey) {
-			add(p+".client_cert", ErrInvalid, "the resolved value %v", err)
-			continue
+			v.add(p+".client_cert", ErrInvalid, "the resolved value %v", err)
+			return
 		}
 		if _, err := tls.X509KeyPair([]byte(b.ClientCert), []byte(b.ClientKey)); err != nil {
 			if strings.Contains(err.Error(), "does not match") {
-				add(p+".client_key", ErrInvalid, "the private key does not match client_cert")
+				v.add(p+".client_key", ErrInvalid, "the private key does not match client_cert")
 			} else {
-				add(p+".client_key", ErrInvalid, "not a PEM private key: %s", strings.TrimPrefix(err.Error(), "tls: "))
+				v.add(p+".client_key", ErrInvalid, "not a PEM private key: %s", strings.TrimPrefix(err.Error(), "tls: "))
 			}
 		}
+	})
+	return v.errs
+}
+
+// eachAreaTLS visits the tls blocks of area i, the area's and its steps',
+// with their field paths.
+func (c *Config) eachAreaTLS(i int, fn func(path string, t *TLS)) {
+	a := &c.Areas[i]
+	p := fmt.Sprintf("areas[%d]", i)
+	if a.TLS != nil {
+		fn(p+".tls", a.TLS)
 	}
-	return errs
+	if a.Request != nil && a.Request.TLS != nil {
+		fn(p+".request.tls", a.Request.TLS)
+	}
+	for j := range a.Steps {
+		if t := a.Steps[j].TLS; t != nil {
+			fn(fmt.Sprintf("%s.steps[%d].tls", p, j), t)
+		}
+	}
+}
+
+// eachTLS visits every tls block of the file.
+func (c *Config) eachTLS(fn func(path string, t *TLS)) {
+	for i := range c.Areas {
+		c.eachAreaTLS(i, fn)
+	}
 }
 
 // over is the tls settings of a step whose own block is s, in an area whose
@@ -288,21 +274,11 @@ func (t *TLS) CAPEM() string {
 // functions read them beside their checks file, so the build bundles them there.
 func (c *Config) Files() []string {
 	var out []string
-	add := func(t *TLS) {
-		if t != nil && t.CAFile != "" {
+	c.eachTLS(func(_ string, t *TLS) {
+		if t.CAFile != "" {
 			out = append(out, path.Clean(filepath.ToSlash(t.CAFile)))
 		}
-	}
-	for i := range c.Areas {
-		a := &c.Areas[i]
-		add(a.TLS)
-		if a.Request != nil {
-			add(a.Request.TLS)
-		}
-		for j := range a.Steps {
-			add(a.Steps[j].TLS)
-		}
-	}
+	})
 	slices.Sort(out)
 	return slices.Compact(out)
 }

@@ -26,8 +26,11 @@ type Config struct {
 
 	// File is the path the config was loaded from (for messages).
 	File string `yaml:"-" json:"-"`
-	// secrets holds every resolved secret value, for redaction.
-	secrets []string
+	// redactor hides every resolved secret value, in every form.
+	redactor Redactor
+	// urls holds each URL's template as validation parsed it, keyed by the
+	// URL as written: read-only after loading, so probes build URLs from it.
+	urls map[string]*urlTemplate
 	// resolved remembers each reference's value across Resolve* calls, so
 	// resolving area by area fetches a shared secret once.
 	resolved map[Ref]string

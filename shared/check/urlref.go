@@ -343,9 +343,23 @@ func checkHost(v string, portWritten bool) error {
 // urlRefs checks where the references of a URL stand (see above); it reports
 // a misplaced one and answers false, leaving the URL's other checks to url.
 func (v *validator) urlRefs(p, raw string) bool {
-	if _, err := parseURLTemplate(raw); err != nil {
-		v.errs = append(v.errs, &FieldError{File: v.c.File, Line: v.c.lineOf(p), Field: p, Err: err})
+	t, err := parseURLTemplate(raw)
+	if err != nil {
+		v.errs = append(v.errs, v.c.fieldError(p, err))
 		return false
 	}
+	if v.c.urls == nil {
+		v.c.urls = map[string]*urlTemplate{}
+	}
+	v.c.urls[raw] = t
 	return true
+}
+
+// urlTemplate returns the template of a URL as written: the one validation
+// parsed, or, for a URL it did not see, a new one.
+func (c *Config) urlTemplate(raw string) (*urlTemplate, error) {
+	if t, ok := c.urls[raw]; ok {
+		return t, nil
+	}
+	return parseURLTemplate(raw)
 }

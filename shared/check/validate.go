@@ -32,8 +32,12 @@ type validator struct {
 }
 
 func (v *validator) add(path string, kind error, format string, args ...any) {
-	v.errs = append(v.errs, &FieldError{File: v.c.File, Line: v.c.lineOf(path), Field: path,
-		Err: newProblem(kind, format, args...)})
+	v.errs = append(v.errs, v.c.fieldError(path, newProblem(kind, format, args...)))
+}
+
+// fieldError places err at path: this file, the path's line.
+func (c *Config) fieldError(path string, err error) *FieldError {
+	return &FieldError{File: c.File, Line: c.lineOf(path), Field: path, Err: err}
 }
 
 // lineOf returns the line of path, or of its nearest ancestor that was in the file.
