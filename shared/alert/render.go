@@ -121,7 +121,7 @@ func RenderEmail(inc *Incident, d Details, l Links, now time.Time) (subject, bod
 	field("Rule", first(text(ruleText(inc), maxDetail)))
 	field("Threshold", first(text(thresholdText(inc), maxDetail)))
 	field("Alarm", inc.AlarmName)
-	field("Reason", truncateRunes(oneLine(inc.Reason), maxReason))
+	field("Reason", inc.Reason)
 	if inc.Kind != metrics.KindForeign {
 		b.WriteString("\n")
 		switch {
@@ -264,7 +264,7 @@ func RenderSMS(inc *Incident, d Details) string {
 	case inc.Kind == metrics.KindForeign:
 		s = string(inc.State) + " " + inc.AlarmName
 		if inc.State == StateAlarm {
-			s += ": " + oneLine(inc.Reason)
+			s += ": " + inc.Reason
 		} else {
 			s += at(" ", inc.Since)
 		}

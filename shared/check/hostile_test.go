@@ -198,7 +198,7 @@ const (
 
 func hostileShapes() []hostileShape {
 	return []hostileShape{
-		// The review's case: 200,000 equals values aliased into 100 areas.
+		// Many areas aliasing one assertion whose equals holds the whole budget: 200,000 equals values aliased into 100 areas.
 		{"equals-aliased-into-areas", true, func(size int) []byte {
 			var b strings.Builder
 			b.WriteString("app: shop\nareas:\n- {id: A0, request: {url: 'https://a.example.com/', assert: &a [{json_path: $.a, equals: [")

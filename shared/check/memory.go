@@ -90,17 +90,10 @@ type RoundMemory struct {
 	Total    Size // RoundBaseMemory and the AtOnce costliest areas
 }
 
-// RoundMemory computes the worst case of a round of this file's areas.
+// RoundMemory computes the worst case of a round of this file's areas, for
+// a loaded (so defaulted) file.
 func (c *Config) RoundMemory() RoundMemory {
-	limit := c.Defaults.BodyLimit
-	if limit <= 0 {
-		limit = DefaultBodyLimit
-	}
-	n := c.Defaults.Concurrency
-	if n <= 0 {
-		n = DefaultConcurrency
-	}
-	return c.roundMemory(limit, n)
+	return c.roundMemory(c.Defaults.BodyLimit, c.Defaults.Concurrency)
 }
 
 func (c *Config) roundMemory(limit Size, concurrency int) RoundMemory {
@@ -141,7 +134,7 @@ func (a *Area) decodesJSON() bool {
 // only that), with the figures and settings that would fit.
 func (v *validator) memory() {
 	d := v.c.Defaults
-	if d.Concurrency < 1 || d.BodyLimit <= 0 || d.BodyLimit > 64<<20 || len(v.c.Areas) == 0 {
+	if d.Concurrency < 1 || d.BodyLimit <= 0 || d.BodyLimit > MaxBodyLimit || len(v.c.Areas) == 0 {
 		return // said elsewhere, or nothing to count
 	}
 	m := v.c.roundMemory(d.BodyLimit, d.Concurrency)

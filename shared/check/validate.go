@@ -22,6 +22,9 @@ var (
 		"x-api-key": true, "api-key": true, "x-auth-token": true}
 )
 
+// MaxBodyLimit bounds defaults.body_limit.
+const MaxBodyLimit Size = 64 << 20
+
 // MaxTimeout bounds an area's probe: a round runs every minute and must finish inside it.
 const MaxTimeout = 50 * time.Second
 
@@ -128,8 +131,8 @@ func (v *validator) defaults() {
 	if d.Concurrency < 1 || d.Concurrency > 1000 {
 		v.add("defaults.concurrency", ErrInvalid, "%d: use 1 to 1000", d.Concurrency)
 	}
-	if d.BodyLimit > 64<<20 {
-		v.add("defaults.body_limit", ErrInvalid, "%s is above the 64MiB limit", d.BodyLimit)
+	if d.BodyLimit > MaxBodyLimit {
+		v.add("defaults.body_limit", ErrInvalid, "%s is above the %s limit", d.BodyLimit, MaxBodyLimit)
 	}
 }
 

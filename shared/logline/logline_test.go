@@ -179,7 +179,8 @@ func TestALineHasOneBudget(t *testing.T) {
 
 func TestBoundIsIdempotent(t *testing.T) {
 	h := logline.Bound(slog.NewJSONHandler(io.Discard, nil))
-	if logline.Bound(h) != h || logline.Bound(slog.New(h).With("a", 1).Handler()) == nil {
+	w := slog.New(h).With("a", 1).Handler()
+	if logline.Bound(h) != h || logline.Bound(w) != w {
 		t.Error("Bound wrapped a bounded handler again")
 	}
 }

@@ -2,6 +2,7 @@ package probefn_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -72,14 +73,18 @@ func BenchmarkRound1000Areas(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ev := probefn.ScheduleEvent{Time: eventTime.Format(time.RFC3339)}
+	ev := []byte(`{"time":"` + eventTime.Format(time.RFC3339) + `"}`)
 	ctx := context.Background()
 	runtime.GC()
 	heap := watchHeap()
 	b.ReportAllocs()
 	rounds := 0
 	for b.Loop() {
-		sum, err := h.Handle(ctx, ev)
+		out, err := h.Invoke(ctx, ev)
+		var sum probefn.Summary
+		if err == nil {
+			err = json.Unmarshal(out, &sum)
+		}
 		if err != nil || sum.Up != 1000 || sum.Published != 1001 {
 			b.Fatalf("summary %+v: %v", sum, err)
 		}

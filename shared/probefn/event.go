@@ -27,13 +27,6 @@ type ScheduleEvent struct {
 	Execution  string `json:"execution,omitempty"`   // Scheduler: the execution id
 }
 
-// UnmarshalJSON reads the fields it knows, ignores anything else, and never
-// fails (see DecodeEvent).
-func (e *ScheduleEvent) UnmarshalJSON(b []byte) error {
-	*e, _ = DecodeEvent(b)
-	return nil
-}
-
 // DecodeEvent reads a payload as a ScheduleEvent. It never fails: a round
 // must run (and send its heartbeat) whatever the payload, so that a
 // misconfigured trigger shows as warnings, not as a Silent location. problem

@@ -2,6 +2,7 @@ package probefn
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -38,14 +39,7 @@ const emfReserve = time.Second
 // Silent location.
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	ev, problem := DecodeEvent(payload)
-	var bad []byte // echoed in the warning when the payload itself is the problem
-	if problem != "" {
-		bad = payload
-		if bad == nil {
-			bad = []byte{}
-		}
-	}
-	sum, err := h.round(ctx, ev, problem, bad)
+	sum, err := h.round(ctx, ev, problem, payload)
 	if err != nil {
 		return nil, err
 	}
@@ -59,32 +53,24 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// Handle runs one round for an event already decoded (see Invoke).
-func (h *Handler) Handle(ctx context.Context, ev ScheduleEvent) (Summary, error) {
-	return h.round(ctx, ev, "", nil)
-}
-
 // round runs one round: the control probe, then every area, then one log
 // line per result, then the datums to the home region. It returns an error
 // only when datums reached neither CloudWatch nor the EMF fallback: a failed
 // publish that fell back is logged, not returned, because Lambda would retry
 // the event and the round's flags would be counted twice.
 //
-// problem is what DecodeEvent found wrong with payload; it and the event's
-// time make one warning at most per invocation.
+// problem is what DecodeEvent found wrong with payload, which the warning
+// then echoes; it and the event's time make one warning at most per invocation.
 func (h *Handler) round(ctx context.Context, ev ScheduleEvent, problem string, payload []byte) (Summary, error) {
 	start := time.Now()
 	roundTime, timeProblem := RoundTime(ev.Time, h.now())
 	round := roundTime.Format(time.RFC3339)
-	if problem == "" {
-		problem = timeProblem
-	}
-	if problem != "" {
-		attrs := []slog.Attr{slog.String("problem", problem)}
+	if problem != "" || timeProblem != "" {
+		attrs := []slog.Attr{slog.String("problem", cmp.Or(problem, timeProblem))}
 		if ev.Time != "" {
 			attrs = append(attrs, slog.String("time", ev.Time))
 		}
-		if payload != nil {
+		if problem != "" {
 			attrs = append(attrs, slog.String("payload", excerpt(payload)), slog.Int("payload_bytes", len(payload)))
 		}
 		attrs = append(attrs, slog.String("round", round), slog.String("location", h.label))

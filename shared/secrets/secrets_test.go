@@ -224,7 +224,7 @@ sso_region = us-east-1
 		t.Fatal(err)
 	}
 	sum := sha1.Sum([]byte("corp"))
-	token := `{"accessToken": "expired", "expiresAt": "2026-01-01T00:00:00Z", "region": "us-east-1", "startUrl": "https://corp.example.com/start"}`
+	token := `{"accessToken": "expired", "expiresAt": "2000-01-01T00:00:00Z", "region": "us-east-1", "startUrl": "https://corp.example.com/start"}`
 	if err := os.WriteFile(filepath.Join(cache, hex.EncodeToString(sum[:])+".json"), []byte(token), 0o600); err != nil {
 		t.Fatal(err)
 	}
