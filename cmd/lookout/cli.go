@@ -271,10 +271,33 @@ func loadChecks(file string, stderr io.Writer, invalid int) (*check.Config, int)
 	}
 	var errs check.Errors
 	if errors.As(err, &errs) {
-		fmt.Fprintln(stderr, err)
-		fmt.Fprintf(stderr, "%s: %d %s\n", file, len(errs), plural(len(errs), "error", "errors"))
+		reportErrors(stderr, file, err)
 		return nil, invalid
 	}
 	fmt.Fprintf(stderr, "lookout: %v\n", err)
 	return nil, exitUsage
+}
+
+// reportErrors prints every problem err holds, a line each: one placed in
+// the file (a check.FieldError: file:line: field: what) as it is, any other
+// after "file: ", then how many there were.
+func reportErrors(stderr io.Writer, file string, err error) {
+	n := 0
+	var each func(error)
+	each = func(e error) {
+		if many, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, one := range many.Unwrap() {
+				each(one)
+			}
+			return
+		}
+		if fe, ok := e.(*check.FieldError); ok && fe.File != "" {
+			fmt.Fprintln(stderr, fe)
+		} else {
+			fmt.Fprintf(stderr, "%s: %v\n", file, e)
+		}
+		n++
+	}
+	each(err)
+	fmt.Fprintf(stderr, "%s: %d %s\n", file, n, plural(n, "error", "errors"))
 }

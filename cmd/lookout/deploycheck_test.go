@@ -76,3 +76,25 @@ func TestDeployParamsUnknownLocationIsAUsageError(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 2", code, errOut)
 	}
 }
+
+// validate --deploy and deploy-params print each problem once, as
+// file:line: field: what, and how many there were: the file is named once a line.
+func TestDeployProblemsAreListedALineEach(t *testing.T) {
+	file := writeChecks(t, `app: taskboard
+areas:
+  - id: A
+    request: {url: "https://app.example.com/", headers: {Authorization: "Bearer ${env:MONITOR_TOKEN}"}}
+  - id: B
+    request: {url: "https://app.example.com/b", headers: {Authorization: "Bearer ${env:OTHER}"}}
+`)
+	for _, args := range [][]string{{"validate", "--deploy", "-f", file}, {"deploy-params", "-f", file, "--location", "us-east-1"}} {
+		code, _, errOut := runMain(t, context.Background(), args...)
+		lines := strings.Split(strings.TrimSpace(errOut), "\n")
+		if code != exitFailed || len(lines) != 3 ||
+			!strings.HasPrefix(lines[0], file+":4: areas[0].request.headers.Authorization: cannot be resolved by a deployed probe: ${env:MONITOR_TOKEN}") ||
+			!strings.HasPrefix(lines[1], file+":6: areas[1].request.headers.Authorization: cannot be resolved by a deployed probe: ${env:OTHER}") ||
+			lines[2] != file+": 2 errors" {
+			t.Errorf("%s: exit %d, stderr:\n%s", args[0], code, errOut)
+		}
+	}
+}

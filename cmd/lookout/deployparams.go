@@ -41,7 +41,7 @@ func cmdDeployParams(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "lookout: %s: %v\n", *file, err)
+		reportErrors(stderr, *file, err)
 		return exitFailed
 	}
 	p.AlertEmail, p.AlertPhone, p.PagerRoutingKeyParam = *email, *phone, *pager

@@ -238,12 +238,18 @@ func TestJSONGolden(t *testing.T) {
 	assertGolden(t, "json.golden", b.String())
 }
 
-// hangs receives a value each time the /hang endpoint is entered.
-var hangs = make(chan struct{}, 16)
-
 // app is a small local application with one endpoint per behaviour.
 func startApp(t *testing.T) *httptest.Server {
 	t.Helper()
+	srv, _ := startHangingApp(t)
+	return srv
+}
+
+// startHangingApp is startApp, with a channel that receives a value each
+// time this server's /hang endpoint is entered.
+func startHangingApp(t *testing.T) (*httptest.Server, <-chan struct{}) {
+	t.Helper()
+	hangs := make(chan struct{}, 16)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "Boards: 3") })
 	mux.HandleFunc("/api", func(w http.ResponseWriter, r *http.Request) {
@@ -277,7 +283,7 @@ func startApp(t *testing.T) *httptest.Server {
 	srv.Listener = l
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, hangs
 }
 
 func writeChecks(t *testing.T, body string) string {
@@ -407,7 +413,7 @@ func TestRunAbstainsWhenControlFails(t *testing.T) {
 // TestRunStopsOnInterrupt: Ctrl-C (a cancelled context) ends a round that is
 // waiting on a hung server, promptly and with a clear message.
 func TestRunStopsOnInterrupt(t *testing.T) {
-	srv := startApp(t)
+	srv, hangs := startHangingApp(t)
 	file := writeChecks(t, fmt.Sprintf("app: local\ndefaults: {timeout: 45s, slow: 40s}\nareas: [{id: Hang, request: {url: %q}}]\n", srv.URL+"/hang"))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -554,7 +560,7 @@ func TestRunOnALaptop(t *testing.T) {
 // TestInterruptExits130: Ctrl-C on a real process ends a round waiting on a
 // hung server, with exit code 130.
 func TestInterruptExits130(t *testing.T) {
-	srv := startApp(t)
+	srv, hangs := startHangingApp(t)
 	file := writeChecks(t, fmt.Sprintf("app: local\ndefaults: {timeout: 45s, slow: 40s}\nareas: [{id: Hang, request: {url: %q}}]\n", srv.URL+"/hang"))
 	cmd, _, errOut := lookout(t, awstest.NoAWSEnv(t), "run", "-f", file)
 	select {

@@ -26,7 +26,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		err = deploy.CheckDeploy(cfg)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", *file, err)
+		reportErrors(stderr, *file, err)
 		return exitFailed
 	}
 	if *files {

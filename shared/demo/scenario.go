@@ -68,12 +68,10 @@ func Flood() Scenario {
 }
 
 // onlyBlip reports whether the alarms evaluated after a minute's round are
-// the blip's doing alone: the blip has begun and the flood has not.
+// the blip's doing alone: the blip has begun and the flood has not (or the
+// scenario has none).
 func (s Scenario) onlyBlip(minute int) bool {
-	if minute < s.BlipStart {
-		return false
-	}
-	return s.FloodStart <= s.BlipStart || minute < s.FloodStart
+	return minute >= s.BlipStart && (s.FloodStop <= s.FloodStart || minute < s.FloodStart)
 }
 
 // phaseAt returns the phase of a minute.

@@ -481,8 +481,6 @@ func checkStatement(t *testing.T, role string, st map[string]any, app string) {
 	}
 }
 
-// The dashboard finds areas and locations by SEARCH, so it never names one:
-// it needs no edit when the checks file changes.
 // The dashboard finds every area and location by their dimensions, and no
 // graph can silently drop series: each per-area graph is a Metrics Insights
 // query ranking every area with ORDER BY and a LIMIT, a SEARCH is only over
