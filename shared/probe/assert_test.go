@@ -55,7 +55,7 @@ func TestJSONEqual(t *testing.T) {
 		{`{"a": 1, "b": null}`, map[string]any{"a": 1, "c": nil}, false},
 		{`1`, math.NaN(), false},
 	} {
-		got := jsonEqual(normalize(decodeJSON(t, tc.json)), normalize(tc.want))
+		got := matchesJSON(decodeJSON(t, tc.json), normalize(tc.want))
 		if got != tc.eq {
 			t.Errorf("%s equals %#v = %v, want %v", tc.json, tc.want, got, tc.eq)
 		}

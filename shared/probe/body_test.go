@@ -229,8 +229,13 @@ func TestHTTP2BuffersFollowTheBodyLimit(t *testing.T) {
 		roots.AddCert(srv.Certificate())
 		p := newProber(t, Options{Roots: roots})
 		cfg := parseConfig(t, fmt.Sprintf("app: test\ndefaults:\n  body_limit: %s\n  concurrency: 1\nareas:\n  - id: A\n    request:\n      url: %s/\n", tc.limit, srv.URL))
-		p.Probe(context.Background(), cfg, &cfg.Areas[0]) // fails: the server only reads the settings
-		s := <-got
+		r := p.Probe(context.Background(), cfg, &cfg.Areas[0]) // fails: the server only reads the settings
+		var s h2Settings
+		select { // the server sent its reading before it closed the connection, so before Probe returned
+		case s = <-got:
+		default:
+			t.Fatalf("body_limit %s: no HTTP/2 connection reached the server: %s %s", tc.limit, r.Class, r.Message)
+		}
 		if s.initialWindow != uint32(tc.want) || s.maxFrame != 16<<10 {
 			t.Errorf("body_limit %s: stream window %d, frames up to %d; want %d and 16384", tc.limit, s.initialWindow, s.maxFrame, tc.want)
 		}

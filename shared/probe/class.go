@@ -48,7 +48,7 @@ func (c Class) Describe() string {
 	case ClassNotProbed:
 		return "the round ended (its deadline, or an interrupt) before this area finished, so this location did not judge it"
 	case ClassNotRun:
-		return "the area was not probed: something it needs is missing where it would run (e.g. AWS credentials for a ${ssm:} or ${secret:} reference on a laptop)"
+		return "the area was not probed: something it needs is missing where it would run (e.g. the credentials to resolve one of its secrets)"
 	case ClassOther:
 		return "any other failure (e.g. a malformed response or request)"
 	}

@@ -101,10 +101,6 @@ func remoteAlert(err error) error {
 	if errors.As(err, &op) && op.Op == "remote error" {
 		return op.Err
 	}
-	var alert tls.AlertError
-	if errors.As(err, &alert) {
-		return alert
-	}
 	return nil
 }
 

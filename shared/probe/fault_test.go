@@ -452,7 +452,7 @@ request:
   url: "{{http}}/garbage"
 `},
 	}
-	// Every class a probe can give has a case here (control: TestRoundAbstains).
+	// Every class a probe can give has a case here, but these:
 	// Abstentions: TestRoundStopsWhenCancelled, TestRoundAbstainsWhenControlFails, TestNotRunSaysWhy.
 	// A certificate not valid yet needs the prober's clock: TestCertificateNotYetValid.
 	covered := map[Class]bool{ClassControlFailed: true, ClassNotProbed: true, ClassNotRun: true, ClassTLSNotYetValid: true}

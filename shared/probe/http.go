@@ -214,7 +214,7 @@ func (r *run) fetch(ctx context.Context, st *check.Step, sr *StepResult) (*respo
 	secure := u.Scheme == "https"
 	leaves := func(to *url.URL) bool { return to.Host != origin || (secure && to.Scheme != "https") }
 	// A body built from a secret or a captured value is as secret as a credential header.
-	secretBody := len(check.FindRefs(st.Body)) > 0 || r.redact(body) != body
+	secretBody := r.carriesSecret(st.Body, body)
 	if f := r.useTLS(st, u); f != nil {
 		return nil, f
 	}
@@ -266,17 +266,24 @@ func (r *run) fetch(ctx context.Context, st *check.Step, sr *StepResult) (*respo
 
 // headers expands the step's headers. Headers that carry credentials (or any
 // secret or captured value) are not sent to another host than the step's own,
-// nor over plain http after https (crossHost).
-func (r *run) headers(hs map[string]string, crossHost bool) http.Header {
+// nor over plain http after https (leaving).
+func (r *run) headers(hs map[string]string, leaving bool) http.Header {
 	out := http.Header{}
 	for k, v := range hs {
 		expanded := check.ExpandVars(v, r.vars)
-		if crossHost && (sensitiveHeader(k) || len(check.FindRefs(v)) > 0 || r.cfg.Redact(expanded) != expanded) {
+		if leaving && (sensitiveHeader(k) || r.carriesSecret(v, expanded)) {
 			continue
 		}
 		out.Set(k, expanded)
 	}
 	return out
+}
+
+// carriesSecret reports whether a header or body, as written (template) and
+// as sent (expanded), holds a secret: a reference, or a resolved secret or
+// captured value.
+func (r *run) carriesSecret(template, expanded string) bool {
+	return len(check.FindRefs(template)) > 0 || r.redact(expanded) != expanded
 }
 
 func sensitiveHeader(k string) bool {
