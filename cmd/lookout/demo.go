@@ -33,7 +33,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	_, err := demo.Run(ctx, o)
 	if ctx.Err() != nil {
 		fmt.Fprintln(stderr, "lookout demo: interrupted")
-		return exitUsage
+		return exitInterrupted
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "lookout demo: %v\n", err)

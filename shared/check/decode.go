@@ -28,8 +28,7 @@ type decoder struct {
 	moreLine int // the line of the first of them
 	lines    map[string]int
 	nodes    int         // values materialized, aliases expanded: bounded against alias bombs
-	over     bool        // nodes passed maxNodes, or an alias held itself: the rest is skipped
-	fatal    *FieldError // why, always shown
+	fatal    *FieldError // why decoding stopped (nodes passed maxNodes, or an alias held itself), always shown
 	aliased  bool        // an alias was followed
 	steps    int         // calls made, for tests that bound the work
 	// open holds the aliased nodes being expanded, so a node that holds an
@@ -80,11 +79,10 @@ func (d *decoder) full() bool { return len(d.errs) >= maxErrors }
 // take counts k values about to be materialized at n; it is false, and says
 // so once, when they pass the budget.
 func (d *decoder) take(n *yaml.Node, path string, k int) bool {
-	if d.over {
+	if d.fatal != nil {
 		return false
 	}
 	if d.nodes+k > maxNodes {
-		d.over = true
 		msg := fmt.Sprintf("the file holds more than %d values", maxNodes)
 		if d.aliased {
 			msg = fmt.Sprintf("the file expands to more than %d values through its aliases", maxNodes)
@@ -102,17 +100,16 @@ func (d *decoder) room(n *yaml.Node, path string) bool {
 	if d.nodes+len(n.Content) > maxNodes {
 		return d.take(n, path, len(n.Content)) // fails, and says why
 	}
-	return !d.over
+	return d.fatal == nil
 }
 
 // enter follows an alias; leave must follow a successful enter. An alias met
 // again inside its own expansion would expand forever: decoding stops there.
 func (d *decoder) enter(alias *yaml.Node, path string) bool {
-	if alias.Alias == nil || d.over {
+	if alias.Alias == nil || d.fatal != nil {
 		return false
 	}
 	if d.open[alias.Alias] {
-		d.over = true
 		d.fatal = &FieldError{File: d.file, Line: alias.Line, Field: path,
 			Err: newProblem(ErrInvalid, "*%s refers to a value that holds it", alias.Value)}
 		return false
@@ -236,7 +233,7 @@ func (d *decoder) into(n *yaml.Node, v reflect.Value, path string) {
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, c := range n.Content {
-			if d.over {
+			if d.fatal != nil {
 				return
 			}
 			d.decode(c, s.Index(i), index(path, i))
@@ -256,7 +253,7 @@ func (d *decoder) into(n *yaml.Node, v reflect.Value, path string) {
 		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
 		seen := map[string]bool{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if d.over {
+			if d.fatal != nil {
 				return
 			}
 			k, ok := d.key(n.Content[i], path)
@@ -431,7 +428,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	fields := yamlFields(v.Type())
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if d.over {
+		if d.fatal != nil {
 			return
 		}
 		k, ok := d.key(n.Content[i], path)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
@@ -76,11 +77,8 @@ func plural(n int, one, many string) string {
 
 // arnRegion is the region of an ARN (arn:partition:service:region:account:...).
 func arnRegion(s string) (string, bool) {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
-		return "", false
-	}
-	return parts[3], parts[3] != ""
+	a, err := arn.Parse(s)
+	return a.Region, err == nil && a.Region != ""
 }
 
 // secretName is a Secrets Manager ARN's secret name, without the random
