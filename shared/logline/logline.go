@@ -60,6 +60,9 @@ type handler struct {
 func (h *handler) Enabled(ctx context.Context, l slog.Level) bool { return h.inner.Enabled(ctx, l) }
 
 func (h *handler) Handle(ctx context.Context, r slog.Record) error {
+	if h.fits(r) {
+		return h.inner.Handle(ctx, r)
+	}
 	budget := MaxLine - h.used
 	out := slog.NewRecord(r.Time, r.Level, boundString(r.Message, &budget), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
@@ -67,6 +70,32 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 		return true
 	})
 	return h.inner.Handle(ctx, out)
+}
+
+// fits reports whether Handle would leave r as it is: its message and
+// values are text within the budgets, numbers and the like. Most lines (a
+// probe's result, one per area a round) are, and are passed on uncopied.
+func (h *handler) fits(r slog.Record) bool {
+	budget := MaxLine - h.used
+	spend := func(s string) bool {
+		w, _ := measure(s, -1)
+		if w > max(min(MaxValue, budget), 0) {
+			return false
+		}
+		budget -= w
+		return true
+	}
+	ok := spend(r.Message)
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Value.Kind() {
+		case slog.KindString:
+			ok = spend(a.Value.String())
+		case slog.KindGroup, slog.KindAny, slog.KindLogValuer:
+			ok = false // bounded member by member, or as written
+		}
+		return ok
+	})
+	return ok
 }
 
 func (h *handler) WithAttrs(attrs []slog.Attr) slog.Handler {
