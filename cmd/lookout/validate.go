@@ -21,10 +21,11 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	// The quotas always: a file past them can never be deployed.
-	f, err := deploy.Measure(cfg)
-	if *forDeploy && err == nil {
-		err = deploy.CheckDeploy(cfg)
+	measure := deploy.Measure
+	if *forDeploy {
+		measure = deploy.CheckDeploy
 	}
+	f, err := measure(cfg)
 	if err != nil {
 		reportErrors(stderr, *file, err)
 		return exitFailed

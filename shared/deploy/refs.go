@@ -58,14 +58,13 @@ func checkDeployableRefs(cfg *check.Config, regions ...string) error {
 
 // CheckDeploy refuses what `lookout deploy-params` would refuse for any of
 // the checks file's stacks: the plan, references no deployed probe can
-// resolve, secrets outside the probe's path, and every quota.
-func CheckDeploy(cfg *check.Config) error {
+// resolve, secrets outside the probe's path, and every quota. It returns
+// the quota figures, as Measure does.
+func CheckDeploy(cfg *check.Config) (Figures, error) {
 	_, err := Plan(cfg)
 	errs := []error{err, checkDeployableRefs(cfg, metrics.LocationRegions(cfg)...), checkSecretPaths(cfg)}
-	if _, err := Measure(cfg); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
+	f, err := Measure(cfg)
+	return f, errors.Join(append(errs, err)...)
 }
 
 func plural(n int, one, many string) string {
