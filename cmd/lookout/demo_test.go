@@ -9,10 +9,10 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/demo"
 	"github.com/lookout-monitoring/lookout/shared/deploy"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 type demoEvent struct {
@@ -139,10 +139,10 @@ func TestDemoFloodPagesOncePerAreaAndResolvesEach(t *testing.T) {
 	}
 	want := map[string]bool{}
 	for _, area := range sc.FloodFailed {
-		want[metrics.DownAlarm("taskboard", area).String()] = true
+		want[alarm.DownAlarm("taskboard", area).String()] = true
 	}
 	for _, area := range sc.FloodSlow {
-		want[metrics.SlowAlarm("taskboard", area).String()] = true
+		want[alarm.SlowAlarm("taskboard", area).String()] = true
 	}
 	for name := range want {
 		if fired[name] != 1 || resolved[name] != 1 {
@@ -161,8 +161,8 @@ func TestDemoFloodPagesOncePerAreaAndResolvesEach(t *testing.T) {
 		}
 	}
 	// Critical areas text a phone; warning ones (Search, the Slow alarm) do not.
-	if messages[metrics.DownAlarm("taskboard", "Boards").String()+" ALARM"]["sms"] != 1 ||
-		messages[metrics.DownAlarm("taskboard", "Search").String()+" ALARM"]["sms"] != 0 {
+	if messages[alarm.DownAlarm("taskboard", "Boards").String()+" ALARM"]["sms"] != 1 ||
+		messages[alarm.DownAlarm("taskboard", "Search").String()+" ALARM"]["sms"] != 0 {
 		t.Errorf("sms: %v", messages)
 	}
 	if summary.Summary.Rounds != sc.Minutes || summary.Summary.Messages["pager"] != 2*len(want) {
@@ -184,17 +184,17 @@ func TestDemoEvaluatesTheDeployedRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range metrics.Alarms(cfg) {
+	for _, s := range alarm.Alarms(cfg) {
 		switch s.Name.Kind {
-		case metrics.KindDown:
+		case alarm.KindDown:
 			if s.DatapointsToAlarm != p.DownM || s.EvaluationPeriods != p.DownN || int(s.Threshold) != p.Quorum {
 				t.Errorf("%s: %d of %d >= %g; deploy-params say %d of %d >= %d", s.Name, s.DatapointsToAlarm, s.EvaluationPeriods, s.Threshold, p.DownM, p.DownN, p.Quorum)
 			}
-		case metrics.KindSlow:
+		case alarm.KindSlow:
 			if s.DatapointsToAlarm != p.SlowM || s.EvaluationPeriods != p.SlowN || int(s.Threshold) != p.Quorum {
 				t.Errorf("%s: %d of %d >= %g; deploy-params say %d of %d >= %d", s.Name, s.DatapointsToAlarm, s.EvaluationPeriods, s.Threshold, p.SlowM, p.SlowN, p.Quorum)
 			}
-		case metrics.KindSilent:
+		case alarm.KindSilent:
 			if s.EvaluationPeriods != p.SilentAfter {
 				t.Errorf("%s: %d periods; deploy-params say %d", s.Name, s.EvaluationPeriods, p.SilentAfter)
 			}

@@ -19,9 +19,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
+	"github.com/lookout-monitoring/lookout/shared/awsclient"
 	"github.com/lookout-monitoring/lookout/shared/awstest"
 	"github.com/lookout-monitoring/lookout/shared/check"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 // buildDir holds the bootstrap built for the tests; TestMain removes it.
@@ -187,7 +188,7 @@ func TestBootstrapRunsARound(t *testing.T) {
 	if !strings.Contains(out, `"msg":"round"`) || !strings.Contains(out, `"requestId":"req-1"`) {
 		t.Errorf("no round line with the request id in:\n%s", out)
 	}
-	home := metrics.NewCloudWatchClient(srv.Config(t, "us-east-1"), "us-east-1", "")
+	home := awsclient.CloudWatch(srv.Config(t, "us-east-1"), "us-east-1", "")
 	listed, err := home.ListMetrics(context.Background(), &cloudwatch.ListMetricsInput{Namespace: aws.String("Lookout/taskboard")})
 	if err != nil || len(listed.Metrics) != 2 {
 		t.Errorf("home region lists %d metrics (%v), want Heartbeat and Latency", len(listed.Metrics), err)
@@ -220,8 +221,8 @@ func TestBootstrapRunsARoundOnAnyPayload(t *testing.T) {
 				!strings.Contains(out, `"payload_bytes":`+strconv.Itoa(len(payload))) {
 				t.Errorf("want one event warning naming the payload in:\n%s", out)
 			}
-			home := metrics.NewCloudWatchClient(srv.Config(t, "us-east-1"), "us-east-1", "")
-			listed, err := home.ListMetrics(context.Background(), &cloudwatch.ListMetricsInput{Namespace: aws.String("Lookout/taskboard"), MetricName: aws.String(metrics.Heartbeat)})
+			home := awsclient.CloudWatch(srv.Config(t, "us-east-1"), "us-east-1", "")
+			listed, err := home.ListMetrics(context.Background(), &cloudwatch.ListMetricsInput{Namespace: aws.String("Lookout/taskboard"), MetricName: aws.String(alarm.Heartbeat)})
 			if err != nil || len(listed.Metrics) != 1 {
 				t.Errorf("home region lists %d heartbeats (%v), want 1", len(listed.Metrics), err)
 			}

@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 // MetricDataGetter is the one CloudWatch call the enricher makes.
@@ -77,7 +77,7 @@ type Enricher struct {
 // latency and (for silent alarms) its last heartbeat. Foreign alarms have no
 // Lookout metrics: their details are empty and unavailable, without error.
 func (e *Enricher) Enrich(ctx context.Context, inc *Incident, now time.Time) (Details, error) {
-	if inc.Kind == metrics.KindForeign || e == nil || e.Client == nil {
+	if inc.Kind == alarm.KindForeign || e == nil || e.Client == nil {
 		return Details{}, nil
 	}
 	window, timeout := e.Window, e.Timeout
@@ -92,10 +92,10 @@ func (e *Enricher) Enrich(ctx context.Context, inc *Incident, now time.Time) (De
 
 	to := now.UTC().Truncate(time.Minute).Add(time.Minute)
 	from := to.Add(-window)
-	regions := metrics.LocationRegions(e.Config)
-	ns := metrics.Namespace(inc.App)
+	regions := alarm.LocationRegions(e.Config)
+	ns := alarm.Namespace(inc.App)
 	var queries []types.MetricDataQuery
-	add := func(id, metric, stat string, dims ...metrics.Dimension) {
+	add := func(id, metric, stat string, dims ...alarm.Dimension) {
 		d := make([]types.Dimension, len(dims))
 		for i, x := range dims {
 			d[i] = types.Dimension{Name: aws.String(x.Name), Value: aws.String(x.Value)}
@@ -104,21 +104,21 @@ func (e *Enricher) Enrich(ctx context.Context, inc *Incident, now time.Time) (De
 			Id: aws.String(id),
 			MetricStat: &types.MetricStat{
 				Metric: &types.Metric{Namespace: aws.String(ns), MetricName: aws.String(metric), Dimensions: d},
-				Period: aws.Int32(metrics.Period),
+				Period: aws.Int32(alarm.Period),
 				Stat:   aws.String(stat),
 			},
 			ReturnData: aws.Bool(true),
 		})
 	}
 	for i, region := range regions {
-		loc := metrics.Dimension{Name: metrics.DimLocation, Value: e.Config.Locations[region]}
-		add(queryID("hb", i), metrics.Heartbeat, "SampleCount", loc)
-		add(queryID("ab", i), metrics.Abstained, "Sum", loc)
+		loc := alarm.Dimension{Name: alarm.DimLocation, Value: e.Config.Locations[region]}
+		add(queryID("hb", i), alarm.Heartbeat, "SampleCount", loc)
+		add(queryID("ab", i), alarm.Abstained, "Sum", loc)
 		if inc.AreaID != "" {
-			area := metrics.Dimension{Name: metrics.DimArea, Value: inc.AreaID}
-			add(queryID("fl", i), metrics.Failed, "Sum", area, loc)
-			add(queryID("sl", i), metrics.Slow, "Sum", area, loc)
-			add(queryID("lt", i), metrics.Latency, "Average", area, loc)
+			area := alarm.Dimension{Name: alarm.DimArea, Value: inc.AreaID}
+			add(queryID("fl", i), alarm.Failed, "Sum", area, loc)
+			add(queryID("sl", i), alarm.Slow, "Sum", area, loc)
+			add(queryID("lt", i), alarm.Latency, "Average", area, loc)
 		}
 	}
 
@@ -159,7 +159,7 @@ func (e *Enricher) Enrich(ctx context.Context, inc *Incident, now time.Time) (De
 			}
 		}
 		bad := series[queryID("fl", i)]
-		if inc.Kind == metrics.KindSlow {
+		if inc.Kind == alarm.KindSlow {
 			bad = series[queryID("sl", i)]
 		}
 		for _, v := range bad {

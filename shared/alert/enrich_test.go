@@ -11,8 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
+	"github.com/lookout-monitoring/lookout/shared/awsclient"
 	"github.com/lookout-monitoring/lookout/shared/awstest"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 // datum is one value of the metric schema, as a probe would publish it.
@@ -29,13 +30,13 @@ func putMetrics(t *testing.T, cw *cloudwatch.Client, app string, data []datum) {
 	t.Helper()
 	var ds []types.MetricDatum
 	for _, d := range data {
-		dims := []types.Dimension{{Name: aws.String(metrics.DimLocation), Value: aws.String(d.location)}}
+		dims := []types.Dimension{{Name: aws.String(alarm.DimLocation), Value: aws.String(d.location)}}
 		if d.area != "" {
-			dims = append([]types.Dimension{{Name: aws.String(metrics.DimArea), Value: aws.String(d.area)}}, dims...)
+			dims = append([]types.Dimension{{Name: aws.String(alarm.DimArea), Value: aws.String(d.area)}}, dims...)
 		}
 		ds = append(ds, types.MetricDatum{MetricName: aws.String(d.metric), Dimensions: dims, Timestamp: aws.Time(d.at), Value: aws.Float64(d.value)})
 	}
-	if _, err := cw.PutMetricData(context.Background(), &cloudwatch.PutMetricDataInput{Namespace: aws.String(metrics.Namespace(app)), MetricData: ds}); err != nil {
+	if _, err := cw.PutMetricData(context.Background(), &cloudwatch.PutMetricDataInput{Namespace: aws.String(alarm.Namespace(app)), MetricData: ds}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -50,14 +51,14 @@ func downRounds(t *testing.T, cw *cloudwatch.Client, now time.Time) time.Time {
 	for i := range 3 {
 		at := latest.Add(-time.Duration(i) * time.Minute)
 		for _, loc := range []string{"New York", "London", "Mumbai", "Sydney"} {
-			data = append(data, datum{metrics.Heartbeat, "", loc, at, 1})
+			data = append(data, datum{alarm.Heartbeat, "", loc, at, 1})
 		}
 		data = append(data,
-			datum{metrics.Failed, "SignIn", "London", at, 1},
-			datum{metrics.Failed, "SignIn", "Mumbai", at, 1},
-			datum{metrics.Latency, "SignIn", "Mumbai", at, 5012},
-			datum{metrics.Latency, "SignIn", "New York", at, 380},
-			datum{metrics.Latency, "SignIn", "Sydney", at, 420},
+			datum{alarm.Failed, "SignIn", "London", at, 1},
+			datum{alarm.Failed, "SignIn", "Mumbai", at, 1},
+			datum{alarm.Latency, "SignIn", "Mumbai", at, 5012},
+			datum{alarm.Latency, "SignIn", "New York", at, 380},
+			datum{alarm.Latency, "SignIn", "Sydney", at, 420},
 		)
 	}
 	putMetrics(t, cw, "taskboard", data)
@@ -65,7 +66,7 @@ func downRounds(t *testing.T, cw *cloudwatch.Client, now time.Time) time.Time {
 }
 
 func motoCloudWatch(t *testing.T, srv *awstest.Server) *cloudwatch.Client {
-	return metrics.NewCloudWatchClient(srv.Config(t, "us-east-1"), "us-east-1", "")
+	return awsclient.CloudWatch(srv.Config(t, "us-east-1"), "us-east-1", "")
 }
 
 func TestEnrichDownFromMoto(t *testing.T) {
@@ -115,11 +116,11 @@ func TestEnrichSilentAndAbstainedFromMoto(t *testing.T) {
 	latest := now.UTC().Truncate(time.Minute).Add(-time.Minute)
 	sydneyLast := latest.Add(-6 * time.Minute)
 	putMetrics(t, cw, "taskboard", []datum{
-		{metrics.Heartbeat, "", "New York", latest, 1},
-		{metrics.Heartbeat, "", "London", latest, 1},
-		{metrics.Heartbeat, "", "Mumbai", latest, 1},
-		{metrics.Abstained, "", "Mumbai", latest, 1},
-		{metrics.Heartbeat, "", "Sydney", sydneyLast, 1},
+		{alarm.Heartbeat, "", "New York", latest, 1},
+		{alarm.Heartbeat, "", "London", latest, 1},
+		{alarm.Heartbeat, "", "Mumbai", latest, 1},
+		{alarm.Abstained, "", "Mumbai", latest, 1},
+		{alarm.Heartbeat, "", "Sydney", sydneyLast, 1},
 	})
 	inc := sampleIncident(t, "sns-alarm-silent.json")
 	d, err := (&Enricher{Client: cw, Config: testConfig(t)}).Enrich(context.Background(), &inc, now)
@@ -149,7 +150,7 @@ func TestEnrichFailsWhenCloudWatchIsUnreachable(t *testing.T) {
 	refused := "http://" + l.Addr().String()
 	l.Close()
 	srv := awstest.Start(t)
-	cw := metrics.NewCloudWatchClient(srv.Config(t, "us-east-1"), "us-east-1", refused,
+	cw := awsclient.CloudWatch(srv.Config(t, "us-east-1"), "us-east-1", refused,
 		func(o *cloudwatch.Options) { o.RetryMaxAttempts = 1 })
 	inc := sampleIncident(t, "sns-alarm-down.json")
 	d, err := (&Enricher{Client: cw, Config: testConfig(t)}).Enrich(context.Background(), &inc, time.Now())

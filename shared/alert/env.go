@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/lookout-monitoring/lookout/shared/awsclient"
 	"github.com/lookout-monitoring/lookout/shared/check"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 	"github.com/lookout-monitoring/lookout/shared/secrets"
 )
 
@@ -24,7 +24,7 @@ const (
 	// EnvTopicARN is the notify topic (required).
 	EnvTopicARN = "LOOKOUT_NOTIFY_TOPIC_ARN"
 	// EnvHomeRegion holds metrics, alarms and the dashboard. Default: the checks file's home_region.
-	EnvHomeRegion = metrics.EnvHomeRegion
+	EnvHomeRegion = awsclient.EnvHomeRegion
 	// EnvDashboard is the CloudWatch dashboard's name, for links. Default: no dashboard link.
 	EnvDashboard = "LOOKOUT_DASHBOARD_NAME"
 	// EnvPagerKey says where the PagerDuty routing key is: an SSM parameter
@@ -37,7 +37,7 @@ const (
 	EnvProbeLogGroups = "LOOKOUT_PROBE_LOG_GROUPS"
 	// EnvMetricsEndpoint overrides the CloudWatch endpoint (local runs
 	// against an emulator only).
-	EnvMetricsEndpoint = metrics.EnvMetricsEndpoint
+	EnvMetricsEndpoint = awsclient.EnvMetricsEndpoint
 )
 
 // DefaultChecksFile is the checks file's name beside the bootstrap.
@@ -110,7 +110,7 @@ func Setup(env Env, awsCfg aws.Config, log *slog.Logger) (*Handler, error) {
 	return NewHandler(Options{
 		Config:   cfg,
 		Channels: channels,
-		Enricher: &Enricher{Client: metrics.NewCloudWatchClient(awsCfg, home, env.MetricsEndpoint), Config: cfg},
+		Enricher: &Enricher{Client: awsclient.CloudWatch(awsCfg, home, env.MetricsEndpoint), Config: cfg},
 		Links:    LinkOptions{HomeRegion: home, Dashboard: env.Dashboard, ProbeLogGroups: env.ProbeLogGroups},
 		Logger:   log,
 	})

@@ -10,9 +10,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/logline"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 // DefaultDeliveryBudget bounds enrichment plus delivery of one invocation. It
@@ -140,7 +140,7 @@ func (h *Handler) Notify(ctx context.Context, inc *Incident) error {
 	now := h.o.Now()
 	var details Details
 	// A resolve alone needs no details; an email or a trigger does.
-	if inc.Kind != metrics.KindForeign && (Publishes(inc) || inc.State == StateAlarm) {
+	if inc.Kind != alarm.KindForeign && (Publishes(inc) || inc.State == StateAlarm) {
 		d, err := h.o.Enricher.Enrich(ctx, inc, now)
 		if err != nil {
 			log.WarnContext(ctx, "enrichment failed; sending without per-location details", "error", err)

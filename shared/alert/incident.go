@@ -11,8 +11,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 // State is a CloudWatch alarm state.
@@ -38,7 +38,7 @@ type Incident struct {
 	// MessageID is the SNS message id of the notification (for logs).
 	MessageID string
 	// Alarm is the parsed Lookout alarm name; zero for a foreign alarm.
-	Alarm metrics.AlarmName
+	Alarm alarm.AlarmName
 	// AlarmName and AlarmARN are the alarm's own name and ARN.
 	AlarmName, AlarmARN string
 	// Region is the region code of the alarm (from its ARN), or "".
@@ -46,7 +46,7 @@ type Incident struct {
 	// App is the application: from the alarm name, else the checks file's.
 	App string
 	// Kind is down, slow, silent, or foreign (an alarm Lookout did not create).
-	Kind metrics.Kind
+	Kind alarm.Kind
 	// AreaID, AreaName and Runbook describe the area of a down or slow alarm.
 	AreaID, AreaName, Runbook string
 	// Location and LocationRegion name the location of a silent alarm.
@@ -64,7 +64,7 @@ type Incident struct {
 	Description string
 	// Spec is the alarm as the checks file implies it, or nil when the checks
 	// file does not know it (a foreign alarm, or an area since removed).
-	Spec *metrics.AlarmSpec
+	Spec *alarm.AlarmSpec
 	// Trigger is the alarm's metric and threshold as CloudWatch sent them.
 	Trigger events.CloudWatchAlarmTrigger
 }
@@ -93,7 +93,7 @@ const maxDedupKey = 255
 // alarm its ARN (else its name), cut to 255 bytes on a character boundary.
 func (i *Incident) DedupKey() string {
 	key := i.AlarmARN
-	if i.Kind != metrics.KindForeign {
+	if i.Kind != alarm.KindForeign {
 		key = i.Alarm.String()
 	} else if key == "" {
 		key = i.AlarmName
@@ -156,7 +156,7 @@ func NewIncident(p events.CloudWatchAlarmSNSPayload, cfg *check.Config, publishe
 		AlarmARN:    p.AlarmARN,
 		Region:      regionFromARN(p.AlarmARN),
 		App:         cfg.App,
-		Kind:        metrics.KindForeign,
+		Kind:        alarm.KindForeign,
 		State:       State(p.NewStateValue),
 		Previous:    State(p.OldStateValue),
 		Severity:    check.Warning,
@@ -165,12 +165,12 @@ func NewIncident(p events.CloudWatchAlarmSNSPayload, cfg *check.Config, publishe
 		Description: p.AlarmDescription,
 		Trigger:     p.Trigger,
 	}
-	name, ok := metrics.ParseAlarmName(p.AlarmName)
+	name, ok := alarm.ParseAlarmName(p.AlarmName)
 	if !ok {
 		return inc
 	}
 	inc.Alarm, inc.App, inc.Kind = name, name.App, name.Kind
-	for _, spec := range metrics.Alarms(cfg) {
+	for _, spec := range alarm.Alarms(cfg) {
 		if spec.Name == name {
 			inc.Spec = &spec
 			inc.Severity = spec.Severity
@@ -178,16 +178,16 @@ func NewIncident(p events.CloudWatchAlarmSNSPayload, cfg *check.Config, publishe
 		}
 	}
 	switch name.Kind {
-	case metrics.KindDown, metrics.KindSlow:
+	case alarm.KindDown, alarm.KindSlow:
 		inc.AreaID, inc.AreaName = name.Subject, name.Subject
 		if a := cfg.Area(name.Subject); a != nil && name.App == cfg.App {
 			inc.AreaName, inc.Runbook = a.Name, a.Runbook
 		}
-		if inc.Spec == nil && name.Kind == metrics.KindDown {
+		if inc.Spec == nil && name.Kind == alarm.KindDown {
 			// An area the checks file no longer knows: err on the side of waking someone.
 			inc.Severity = cfg.Defaults.Severity
 		}
-	case metrics.KindSilent:
+	case alarm.KindSilent:
 		inc.Location = name.Subject
 		for region, label := range cfg.Locations {
 			if label == name.Subject {

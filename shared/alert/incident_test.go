@@ -12,13 +12,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 func TestIncidentFromEachSample(t *testing.T) {
 	want := map[string]struct {
-		kind      metrics.Kind
+		kind      alarm.Kind
 		state     State
 		severity  check.Severity
 		area      string
@@ -26,12 +26,12 @@ func TestIncidentFromEachSample(t *testing.T) {
 		recovered bool
 		spec      bool
 	}{
-		"sns-alarm-down.json":                   {metrics.KindDown, StateAlarm, check.Critical, "SignIn", "", false, true},
-		"sns-alarm-down-ok.json":                {metrics.KindDown, StateOK, check.Critical, "SignIn", "", true, true},
-		"sns-alarm-down-insufficient-data.json": {metrics.KindDown, StateInsufficient, check.Critical, "SignIn", "", false, true},
-		"sns-alarm-slow.json":                   {metrics.KindSlow, StateAlarm, check.Warning, "Search", "", false, true},
-		"sns-alarm-silent.json":                 {metrics.KindSilent, StateAlarm, check.Warning, "", "Sydney", false, true},
-		"sns-alarm-foreign.json":                {metrics.KindForeign, StateAlarm, check.Warning, "", "", false, false},
+		"sns-alarm-down.json":                   {alarm.KindDown, StateAlarm, check.Critical, "SignIn", "", false, true},
+		"sns-alarm-down-ok.json":                {alarm.KindDown, StateOK, check.Critical, "SignIn", "", true, true},
+		"sns-alarm-down-insufficient-data.json": {alarm.KindDown, StateInsufficient, check.Critical, "SignIn", "", false, true},
+		"sns-alarm-slow.json":                   {alarm.KindSlow, StateAlarm, check.Warning, "Search", "", false, true},
+		"sns-alarm-silent.json":                 {alarm.KindSilent, StateAlarm, check.Warning, "", "Sydney", false, true},
+		"sns-alarm-foreign.json":                {alarm.KindForeign, StateAlarm, check.Warning, "", "", false, false},
 	}
 	for _, path := range alarmEventFiles(t) {
 		name := filepath.Base(path)
@@ -75,9 +75,9 @@ func TestIncidentUsesTheChecksFile(t *testing.T) {
 
 func TestUnknownAreaOfThisAppStillPages(t *testing.T) {
 	cfg := testConfig(t)
-	name := metrics.DownAlarm("taskboard", "Removed").String()
+	name := alarm.DownAlarm("taskboard", "Removed").String()
 	inc := NewIncident(events.CloudWatchAlarmSNSPayload{AlarmName: name, NewStateValue: "ALARM"}, cfg, time.Unix(0, 0))
-	if inc.Kind != metrics.KindDown || inc.Severity != cfg.Defaults.Severity || inc.Spec != nil || inc.Subject() != "Removed" {
+	if inc.Kind != alarm.KindDown || inc.Severity != cfg.Defaults.Severity || inc.Spec != nil || inc.Subject() != "Removed" {
 		t.Errorf("got %+v", inc)
 	}
 }
@@ -85,14 +85,14 @@ func TestUnknownAreaOfThisAppStillPages(t *testing.T) {
 func TestDedupKeyIsTheAlarmName(t *testing.T) {
 	down := sampleIncident(t, "sns-alarm-down.json")
 	ok := sampleIncident(t, "sns-alarm-down-ok.json")
-	if down.DedupKey() != metrics.DownAlarm("taskboard", "SignIn").String() || down.DedupKey() != ok.DedupKey() {
+	if down.DedupKey() != alarm.DownAlarm("taskboard", "SignIn").String() || down.DedupKey() != ok.DedupKey() {
 		t.Errorf("dedup keys %q %q", down.DedupKey(), ok.DedupKey())
 	}
 	foreign := sampleIncident(t, "sns-alarm-foreign.json")
 	if foreign.DedupKey() != "arn:aws:cloudwatch:us-east-1:123456789012:alarm:prod-db-cpu-high" {
 		t.Errorf("foreign dedup key %q", foreign.DedupKey())
 	}
-	long := Incident{Kind: metrics.KindForeign, AlarmName: strings.Repeat("x", 300)}
+	long := Incident{Kind: alarm.KindForeign, AlarmName: strings.Repeat("x", 300)}
 	if len(long.DedupKey()) != 255 {
 		t.Errorf("dedup key longer than PagerDuty allows: %d", len(long.DedupKey()))
 	}
@@ -128,7 +128,7 @@ func TestAWSLambdaGoSamplesParse(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if inc.Kind != metrics.KindForeign || inc.State != StateAlarm || inc.Since.Year() != 2015 || inc.Region != "" {
+			if inc.Kind != alarm.KindForeign || inc.State != StateAlarm || inc.Since.Year() != 2015 || inc.Region != "" {
 				t.Errorf("got %+v", inc)
 			}
 		})

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 // Link is one URL with the words shown for it.
@@ -59,7 +59,7 @@ func BuildLinks(inc *Incident, cfg *check.Config, o LinkOptions) Links {
 	if len(inc.AlarmName) <= maxHref { // else the link would be left out of every message
 		l.Alarm = consoleURL(alarmRegion) + "#alarmsV2:alarm/" + url.PathEscape(inc.AlarmName)
 	}
-	if len(o.ProbeLogGroups) == 0 || inc.Kind == metrics.KindForeign || len(inc.AreaID)+len(inc.Location) > maxHref {
+	if len(o.ProbeLogGroups) == 0 || inc.Kind == alarm.KindForeign || len(inc.AreaID)+len(inc.Location) > maxHref {
 		return l
 	}
 	var filter string
@@ -78,8 +78,8 @@ func BuildLinks(inc *Incident, cfg *check.Config, o LinkOptions) Links {
 	if !inc.Since.IsZero() {
 		start, end = inc.Since.Add(-logsAround), inc.Since.Add(logsAround)
 	}
-	for _, region := range metrics.LocationRegions(cfg) {
-		if inc.Kind == metrics.KindSilent && inc.LocationRegion != "" && region != inc.LocationRegion {
+	for _, region := range alarm.LocationRegions(cfg) {
+		if inc.Kind == alarm.KindSilent && inc.LocationRegion != "" && region != inc.LocationRegion {
 			continue // a silent location's own logs say why it stopped
 		}
 		l.Logs = append(l.Logs, Link{

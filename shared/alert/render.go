@@ -9,8 +9,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 // Limits of the channels.
@@ -83,7 +83,7 @@ func stateWord(inc *Incident) string {
 	case StateOK:
 		return "OK"
 	}
-	if inc.Kind == metrics.KindForeign {
+	if inc.Kind == alarm.KindForeign {
 		return "ALARM"
 	}
 	return strings.ToUpper(string(inc.Kind))
@@ -95,7 +95,7 @@ func RenderEmail(inc *Incident, d Details, l Links, now time.Time) (subject, bod
 	inc, _ = inc.forMessages()
 	word := string(inc.State)
 	subject = word + " " + inc.Subject() + ": " + Headline(inc, d)
-	if inc.Kind != metrics.KindForeign {
+	if inc.Kind != alarm.KindForeign {
 		subject += " [" + inc.App + "]"
 	}
 	subject = truncateRunes(asciiLine(subject), MaxSubject)
@@ -103,7 +103,7 @@ func RenderEmail(inc *Incident, d Details, l Links, now time.Time) (subject, bod
 	var b strings.Builder
 	b.WriteString(lead(inc))
 	b.WriteString("\n\n")
-	if inc.Kind != metrics.KindForeign && d.Available && inc.State != StateInsufficient {
+	if inc.Kind != alarm.KindForeign && d.Available && inc.State != StateInsufficient {
 		b.WriteString(sentence(Situation(inc, d)))
 		b.WriteString("\n\n")
 	}
@@ -122,12 +122,12 @@ func RenderEmail(inc *Incident, d Details, l Links, now time.Time) (subject, bod
 	field("Threshold", first(text(thresholdText(inc), maxDetail)))
 	field("Alarm", inc.AlarmName)
 	field("Reason", inc.Reason)
-	if inc.Kind != metrics.KindForeign {
+	if inc.Kind != alarm.KindForeign {
 		b.WriteString("\n")
 		switch {
 		case !d.Available:
 			b.WriteString("Per-location details are unavailable: the metrics could not be read from\nCloudWatch in time. The dashboard has them.\n")
-		case inc.Kind == metrics.KindSilent:
+		case inc.Kind == alarm.KindSilent:
 			heartbeatTable(&b, d)
 		default:
 			statusTable(&b, inc, d)
@@ -155,7 +155,7 @@ func RenderEmail(inc *Incident, d Details, l Links, now time.Time) (subject, bod
 		}
 	}
 	b.WriteString("\n-- \nLookout synthetic monitoring")
-	if inc.Kind != metrics.KindForeign {
+	if inc.Kind != alarm.KindForeign {
 		b.WriteString(" of " + inc.App)
 	}
 	b.WriteString(".\n")
@@ -166,7 +166,7 @@ func RenderEmail(inc *Incident, d Details, l Links, now time.Time) (subject, bod
 func lead(inc *Incident) string {
 	who := inc.Subject() + " (" + inc.App + ")"
 	switch {
-	case inc.Kind == metrics.KindForeign:
+	case inc.Kind == alarm.KindForeign:
 		return fmt.Sprintf("CloudWatch alarm %q is in %s (was %s).\n"+
 			"Lookout did not create this alarm; it is here because its actions publish\n"+
 			"to Lookout's alarm topic.", inc.AlarmName, inc.State, orUnknown(inc.Previous))
@@ -174,9 +174,9 @@ func lead(inc *Incident) string {
 		return fmt.Sprintf("The %s alarm of %s lacks data:\nCloudWatch cannot tell whether it is %s. "+
 			"Lookout's alarms treat missing data\nas a verdict, so this usually means the alarm was just created or changed.\n"+
 			"No page is sent.", inc.Kind, who, inc.Kind)
-	case inc.Kind == metrics.KindSilent && inc.State == StateOK:
+	case inc.Kind == alarm.KindSilent && inc.State == StateOK:
 		return who + " is reporting again: its heartbeat is back."
-	case inc.Kind == metrics.KindSilent:
+	case inc.Kind == alarm.KindSilent:
 		return who + " has gone SILENT: no heartbeat from its probes.\n" +
 			"Its probes are not running or cannot publish to the home region. While it is\n" +
 			"silent it cannot vote, so fewer locations remain to reach the quorum."
@@ -189,7 +189,7 @@ func lead(inc *Incident) string {
 func statusTable(b *strings.Builder, inc *Incident, d Details) {
 	w := labelWidth(d)
 	bad := "Failing"
-	if inc.Kind == metrics.KindSlow {
+	if inc.Kind == alarm.KindSlow {
 		bad = "Slow"
 	}
 	fmt.Fprintf(b, "%-*s%-14s%-10s%s minutes\n", w, "Location", "Latest round", "Latency", bad)
@@ -261,7 +261,7 @@ func RenderSMS(inc *Incident, d Details) string {
 	var s string
 	who := inc.Subject() + " (" + inc.App + ")"
 	switch {
-	case inc.Kind == metrics.KindForeign:
+	case inc.Kind == alarm.KindForeign:
 		s = string(inc.State) + " " + inc.AlarmName
 		if inc.State == StateAlarm {
 			s += ": " + inc.Reason
@@ -270,13 +270,13 @@ func RenderSMS(inc *Incident, d Details) string {
 		}
 	case inc.State == StateInsufficient:
 		s = fmt.Sprintf("NO DATA %s %s alarm%s", who, inc.Kind, at(" since ", inc.Since))
-	case inc.State == StateOK && inc.Kind == metrics.KindSilent:
+	case inc.State == StateOK && inc.Kind == alarm.KindSilent:
 		s = fmt.Sprintf("OK %s reporting again%s", who, at(" ", inc.Since))
 	case inc.State == StateOK:
 		s = fmt.Sprintf("OK %s recovered%s", who, at(" ", inc.Since))
 	case !d.Available:
 		s = fmt.Sprintf("%s %s%s, details n/a", stateWord(inc), who, at(" since ", inc.Since))
-	case inc.Kind == metrics.KindSilent:
+	case inc.Kind == alarm.KindSilent:
 		s = fmt.Sprintf("SILENT %s: %s", who, silentSince(inc, d))
 	default:
 		s = fmt.Sprintf("%s %s", stateWord(inc), who)
@@ -389,11 +389,11 @@ func RenderPager(inc *Incident, d Details, l Links) *PagerEvent {
 	if inc.Region != "" {
 		source += ":" + inc.Region
 	}
-	if inc.Kind != metrics.KindForeign {
+	if inc.Kind != alarm.KindForeign {
 		summary = inc.Subject() + " (" + inc.App + ") " + Situation(inc, d)
 		source = "lookout/" + inc.App
 	}
-	if !d.Available && inc.Kind != metrics.KindForeign {
+	if !d.Available && inc.Kind != alarm.KindForeign {
 		summary += " (per-location details unavailable)"
 	}
 	detail := func(what, s string) string {
@@ -428,7 +428,7 @@ func RenderPager(inc *Incident, d Details, l Links) *PagerEvent {
 				Rule:               detail("rule", ruleText(inc)),
 				Threshold:          detail("threshold", thresholdText(inc)),
 				Reason:             inc.Reason,
-				DetailsUnavailable: !d.Available && inc.Kind != metrics.KindForeign,
+				DetailsUnavailable: !d.Available && inc.Kind != alarm.KindForeign,
 			},
 		},
 	}
@@ -439,10 +439,10 @@ func RenderPager(inc *Incident, d Details, l Links) *PagerEvent {
 		locs := map[string]string{}
 		for _, x := range d.Locations {
 			v := string(x.Status)
-			if x.HasLatency && inc.Kind != metrics.KindSilent {
+			if x.HasLatency && inc.Kind != alarm.KindSilent {
 				v += ", " + formatLatency(x.Latency)
 			}
-			if inc.Kind == metrics.KindSilent && !x.LastHeartbeat.IsZero() {
+			if inc.Kind == alarm.KindSilent && !x.LastHeartbeat.IsZero() {
 				v += ", last heartbeat " + clock(x.LastHeartbeat)
 			}
 			locs[first(text(x.Label, maxName))] = v

@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/golden"
 
 	"bytes"
@@ -9,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 // goldenNow is the clock of every golden rendering: three minutes after the
@@ -24,7 +23,7 @@ var goldenLinks = LinkOptions{
 }
 
 // fakeDetails builds Details for the test config's four locations (in
-// metrics.LocationRegions order); locations not in set are ok at 400 ms.
+// alarm.LocationRegions order); locations not in set are ok at 400 ms.
 func fakeDetails(now time.Time, set map[string]LocationStatus) Details {
 	to := now.Truncate(time.Minute).Add(time.Minute)
 	d := Details{Available: true, From: to.Add(-10 * time.Minute), To: to}
@@ -181,7 +180,7 @@ func TestWhoIsTold(t *testing.T) {
 		{StateInsufficient, StateOK, true, ""},
 		{StateInsufficient, StateAlarm, true, ""},
 	} {
-		inc := Incident{Kind: metrics.KindDown, State: c.state, Previous: c.previous, AlarmName: "a", App: "app", AreaName: "A"}
+		inc := Incident{Kind: alarm.KindDown, State: c.state, Previous: c.previous, AlarmName: "a", App: "app", AreaName: "A"}
 		r := Render(&inc, Details{}, Links{}, goldenNow)
 		var action PagerAction
 		if r.Pager != nil {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lookout-monitoring/lookout/shared/metrics"
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 )
 
 // Words shared by every channel, so an email, an SMS and a page about one
@@ -14,7 +14,7 @@ import (
 // verb is the word for what is wrong: "down", "slow", "silent", "in ALARM".
 func verb(inc *Incident) string {
 	switch inc.Kind {
-	case metrics.KindDown, metrics.KindSlow, metrics.KindSilent:
+	case alarm.KindDown, alarm.KindSlow, alarm.KindSilent:
 		return string(inc.Kind)
 	}
 	return "in " + string(inc.State)
@@ -22,7 +22,7 @@ func verb(inc *Incident) string {
 
 // badStatus is the per-location status that makes up this kind of alarm.
 func badStatus(inc *Incident) Status {
-	if inc.Kind == metrics.KindSlow {
+	if inc.Kind == alarm.KindSlow {
 		return StatusSlow
 	}
 	return StatusFailing
@@ -33,7 +33,7 @@ func badStatus(inc *Incident) Status {
 func culprits(inc *Incident, d Details) []LocationStatus {
 	var now, recent []LocationStatus
 	for _, l := range d.Locations {
-		if l.Status == badStatus(inc) || (inc.Kind == metrics.KindSlow && l.Status == StatusFailing) {
+		if l.Status == badStatus(inc) || (inc.Kind == alarm.KindSlow && l.Status == StatusFailing) {
 			now = append(now, l)
 		} else if l.BadMinutes > 0 {
 			recent = append(recent, l)
@@ -88,15 +88,15 @@ func locationNote(l LocationStatus) string {
 // and the page summary, e.g. "down from London and Mumbai (2 of 4)".
 func Headline(inc *Incident, d Details) string {
 	switch {
-	case inc.Kind == metrics.KindForeign:
+	case inc.Kind == alarm.KindForeign:
 		return "CloudWatch alarm, not from Lookout"
 	case inc.State == StateInsufficient:
 		return string(inc.Kind) + " alarm lacks data"
-	case inc.State == StateOK && inc.Kind == metrics.KindSilent:
+	case inc.State == StateOK && inc.Kind == alarm.KindSilent:
 		return "reporting again"
 	case inc.State == StateOK:
 		return "recovered (was " + string(inc.Kind) + ")"
-	case inc.Kind == metrics.KindSilent:
+	case inc.Kind == alarm.KindSilent:
 		if !d.Available {
 			return "silent, no heartbeat"
 		}
@@ -115,10 +115,10 @@ func Headline(inc *Incident, d Details) string {
 // "down from London and Mumbai (2 of 4); New York 380 ms, Sydney 420 ms".
 func Situation(inc *Incident, d Details) string {
 	h := Headline(inc, d)
-	if !d.Available || len(d.Locations) == 0 || inc.Kind == metrics.KindForeign || inc.State == StateInsufficient {
+	if !d.Available || len(d.Locations) == 0 || inc.Kind == alarm.KindForeign || inc.State == StateInsufficient {
 		return h
 	}
-	if inc.Kind == metrics.KindSilent {
+	if inc.Kind == alarm.KindSilent {
 		var others []string
 		for _, l := range d.Locations {
 			if l.Label != inc.Location && l.Status != StatusSilent {
@@ -146,7 +146,7 @@ func Situation(inc *Incident, d Details) string {
 	var parts []string
 	for _, l := range c {
 		bad[l.Label] = true
-		if inc.Kind == metrics.KindSlow && l.HasLatency {
+		if inc.Kind == alarm.KindSlow && l.HasLatency {
 			parts = append(parts, locationNote(l))
 		}
 	}

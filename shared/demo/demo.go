@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/evaluate"
 	"github.com/lookout-monitoring/lookout/shared/metrics"
@@ -148,13 +149,13 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		return Summary{}, err
 	}
 
-	specs := metrics.Alarms(cfg)
+	specs := alarm.Alarms(cfg)
 	ev := evaluate.New(specs)
 	notify, err := newNotifier(cfg, ev)
 	if err != nil {
 		return Summary{}, err
 	}
-	ns := metrics.Namespace(cfg.App)
+	ns := alarm.Namespace(cfg.App)
 	areas := make([]*check.Area, len(cfg.Areas))
 	for i := range cfg.Areas {
 		areas[i] = &cfg.Areas[i]
@@ -324,7 +325,7 @@ func prepare(ctx context.Context, cfg *check.Config, fast bool) error {
 
 func startLocations(cfg *check.Config, a *app, ca *authority, fast bool, network Network) ([]*location, error) {
 	var locs []*location
-	for _, region := range metrics.LocationRegions(cfg) {
+	for _, region := range alarm.LocationRegions(cfg) {
 		rtt, ok := rtts[region]
 		if !ok {
 			rtt = 50 * time.Millisecond

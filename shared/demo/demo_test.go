@@ -7,9 +7,9 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/demo"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 // play runs the demo of the example checks file in a testing/synctest
@@ -84,7 +84,7 @@ func TestTerminalShowsTheGridTheMessagesAndTheSummary(t *testing.T) {
 // enough, and the summary says so instead of claiming that nobody was paged.
 func TestABlipThatPagesIsSaidToHavePaged(t *testing.T) {
 	s, out := play(t, false, func(cfg *check.Config) { cfg.Alerting.Quorum = 1 })
-	search := metrics.DownAlarm("taskboard", "Search").String()
+	search := alarm.DownAlarm("taskboard", "Search").String()
 	if s.Blip == nil || s.Blip.Pages != 1 || strings.Join(s.Blip.Fired, " ") != search {
 		t.Fatalf("blip %+v, want one page for %s", s.Blip, search)
 	}

@@ -6,8 +6,8 @@ import (
 	"hash/fnv"
 	"strings"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 // Quotas that CloudFormation, CloudWatch and SAM enforce on what
@@ -174,7 +174,7 @@ func Measure(cfg *check.Config) (Figures, error) {
 		}
 	}
 
-	for _, s := range metrics.Alarms(cfg) {
+	for _, s := range alarm.Alarms(cfg) {
 		name := s.Name.String()
 		if len(name) > len(f.LongestAlarm) {
 			f.LongestAlarm = name

@@ -12,8 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 // ScheduleRate is how often every location runs a round. A faster mode probes
@@ -44,7 +44,7 @@ type Parameters struct {
 	// stack knows its AWS::Region); it chooses LocationLabel.
 	LocationRegion string
 	LocationLabel  string
-	// LocationLabels are every location's label in metrics.LocationRegions
+	// LocationLabels are every location's label in alarm.LocationRegions
 	// order (home first): one Silent alarm each.
 	LocationLabels []string
 	// AreaIDs are every area's id, in the checks file's order, and
@@ -78,7 +78,7 @@ func Params(cfg *check.Config, region string) (Parameters, error) {
 		return Parameters{}, err
 	}
 	if _, ok := cfg.Locations[region]; !ok {
-		return Parameters{}, fmt.Errorf("%w: %s is not one of the checks file's locations (%s)", ErrUnknownLocation, region, strings.Join(metrics.LocationRegions(cfg), ", "))
+		return Parameters{}, fmt.Errorf("%w: %s is not one of the checks file's locations (%s)", ErrUnknownLocation, region, strings.Join(alarm.LocationRegions(cfg), ", "))
 	}
 	if err := checkDeployableRefs(cfg, region); err != nil {
 		return Parameters{}, err
@@ -155,7 +155,7 @@ type Stack struct {
 
 // Plan lists the stacks in deploy order: the home region first (it creates the
 // alarms, topics and dashboard every location reports to), then the others in
-// metrics.LocationRegions order.
+// alarm.LocationRegions order.
 func Plan(cfg *check.Config) ([]Stack, error) {
 	if _, ok := cfg.Locations[cfg.HomeRegion]; !ok {
 		return nil, fmt.Errorf("home region %s is not one of the locations: its stack holds the alarms, so it must be a location too", cfg.HomeRegion)
@@ -166,7 +166,7 @@ func Plan(cfg *check.Config) ([]Stack, error) {
 		envs  = map[string]string{}
 		lgids = map[string]string{}
 	)
-	for _, region := range metrics.LocationRegions(cfg) {
+	for _, region := range alarm.LocationRegions(cfg) {
 		label := cfg.Locations[region]
 		env := ConfigEnv(label)
 		if other, dup := envs[env]; dup {

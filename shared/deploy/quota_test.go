@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 // generatedChecks is a checks file of n areas whose ids are idLen characters
@@ -125,8 +125,8 @@ func TestQuotas(t *testing.T) {
 			if want := 2 * len(cfg.Areas); alarms != want {
 				t.Errorf("the nested stacks hold %d alarms, want %d (Down and Slow per area)", alarms, want)
 			}
-			if got := len(metrics.Alarms(cfg)); got != alarms+len(cfg.Locations) {
-				t.Errorf("metrics.Alarms has %d alarms, the stacks %d", got, alarms+len(cfg.Locations))
+			if got := len(alarm.Alarms(cfg)); got != alarms+len(cfg.Locations) {
+				t.Errorf("alarm.Alarms has %d alarms, the stacks %d", got, alarms+len(cfg.Locations))
 			}
 
 			lintExpanded(t, dir, cfg.HomeRegion, lint...)

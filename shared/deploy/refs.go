@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 // ErrNotDeployable marks a reference that `lookout run` can resolve on a
@@ -62,7 +62,7 @@ func checkDeployableRefs(cfg *check.Config, regions ...string) error {
 // the quota figures, as Measure does.
 func CheckDeploy(cfg *check.Config) (Figures, error) {
 	_, err := Plan(cfg)
-	errs := []error{err, checkDeployableRefs(cfg, metrics.LocationRegions(cfg)...), checkSecretPaths(cfg)}
+	errs := []error{err, checkDeployableRefs(cfg, alarm.LocationRegions(cfg)...), checkSecretPaths(cfg)}
 	f, err := Measure(cfg)
 	return f, errors.Join(append(errs, err)...)
 }

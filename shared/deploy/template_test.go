@@ -14,8 +14,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 // The tests below read template.yaml as CloudFormation deploys it: expanded by
@@ -46,7 +46,7 @@ func TestTemplateLintsClean(t *testing.T) {
 	}
 }
 
-// Every Down, Slow and Silent alarm in the template is the one metrics.Alarms
+// Every Down, Slow and Silent alarm in the template is the one alarm.Alarms
 // derives from the checks file, field by field, and there are no others.
 func TestTemplateAlarmsAreTheSchemasAlarms(t *testing.T) {
 	s := exampleStacks(t)
@@ -57,14 +57,14 @@ func TestTemplateAlarmsAreTheSchemasAlarms(t *testing.T) {
 	for _, id := range sortedNames(anyMap(alarms)) {
 		a := alarms[id]
 		name, _ := a.Props["AlarmName"].(string)
-		n, ours := metrics.ParseAlarmName(name)
+		n, ours := alarm.ParseAlarmName(name)
 		if !ours {
 			continue // the notifier's own alarms, tested below
 		}
 		// Silent alarms live in template.yaml behind IsHome; Down and Slow
 		// alarms in the nested stacks, which only the home region creates.
 		nested := strings.Contains(id, "/")
-		if want := n.Kind != metrics.KindSilent; nested != want {
+		if want := n.Kind != alarm.KindSilent; nested != want {
 			t.Errorf("%s (%s): in a nested stack = %v, want %v", id, name, nested, want)
 		}
 		if !nested && a.Condition != "IsHome" {
@@ -76,7 +76,7 @@ func TestTemplateAlarmsAreTheSchemasAlarms(t *testing.T) {
 		got[name] = a.Props
 	}
 
-	specs := metrics.Alarms(cfg)
+	specs := alarm.Alarms(cfg)
 	if len(got) != len(specs) {
 		t.Errorf("template has %d Down/Slow/Silent alarms, the checks file implies %d", len(got), len(specs))
 	}
@@ -87,10 +87,10 @@ func TestTemplateAlarmsAreTheSchemasAlarms(t *testing.T) {
 			t.Errorf("no alarm %s in the template", name)
 			continue
 		}
-		var dims []metrics.Dimension
+		var dims []alarm.Dimension
 		for _, d := range p["Dimensions"].([]any) {
 			d := d.(map[string]any)
-			dims = append(dims, metrics.Dimension{Name: d["Name"].(string), Value: d["Value"].(string)})
+			dims = append(dims, alarm.Dimension{Name: d["Name"].(string), Value: d["Value"].(string)})
 		}
 		checks := []struct {
 			field     string
@@ -131,7 +131,7 @@ func TestTemplateHasASilentAlarmPerLocationLabel(t *testing.T) {
 			continue
 		}
 		p := home.value(props(r)).(map[string]any)
-		if n, ok := metrics.ParseAlarmName(p["AlarmName"].(string)); ok && n.Kind == metrics.KindSilent {
+		if n, ok := alarm.ParseAlarmName(p["AlarmName"].(string)); ok && n.Kind == alarm.KindSilent {
 			dim := p["Dimensions"].([]any)[0].(map[string]any)
 			labels[dim["Value"].(string)] = n.Subject
 		}
@@ -467,8 +467,8 @@ func checkStatement(t *testing.T, role string, st map[string]any, app string) {
 			}
 			cond, _ := st["Condition"].(map[string]any)
 			eq, _ := cond["StringEquals"].(map[string]any)
-			if eq[key] != metrics.Namespace(app) {
-				t.Errorf("%s: %s on \"*\" without the condition %s = %s (got %v)", role, a, key, metrics.Namespace(app), st["Condition"])
+			if eq[key] != alarm.Namespace(app) {
+				t.Errorf("%s: %s on \"*\" without the condition %s = %s (got %v)", role, a, key, alarm.Namespace(app), st["Condition"])
 			}
 		}
 	}
@@ -489,16 +489,16 @@ func TestTemplateDashboardRanksEveryAreaAndTruncatesNothingSilently(t *testing.T
 	doc, params := expandExample(t)
 	cfg := loadExample(t)
 	dash := dashboardOf(t, doc, params, cfg.HomeRegion)
-	ns := strconv.Quote(metrics.Namespace(cfg.App))
+	ns := strconv.Quote(alarm.Namespace(cfg.App))
 	top := fmt.Sprintf("LIMIT %d", DashboardTopN)
 	want := []string{
-		`SELECT SUM(` + metrics.Failed + `) FROM SCHEMA(` + ns + `, Area) GROUP BY Area ORDER BY SUM() DESC ` + top,
-		`SELECT SUM(` + metrics.Slow + `) FROM SCHEMA(` + ns + `, Area) GROUP BY Area ORDER BY SUM() DESC ` + top,
-		`SELECT AVG(` + metrics.Latency + `) FROM SCHEMA(` + ns + `, Area, Location) GROUP BY Area, Location ORDER BY AVG() DESC ` + top,
-		`SELECT MAX(` + metrics.Latency + `) FROM SCHEMA(` + ns + `, Area, Location) GROUP BY Area ORDER BY MAX() DESC ` + top,
-		`SELECT SUM(` + metrics.Failed + `) FROM SCHEMA(` + ns + `, Area, Location) GROUP BY Area, Location ORDER BY SUM() DESC ` + top,
-		`SEARCH('{` + ns + `,Location} MetricName="` + metrics.Heartbeat + `"', 'SampleCount', 60)`,
-		`SEARCH('{` + ns + `,Location} MetricName="` + metrics.Abstained + `"', 'Sum', 60)`,
+		`SELECT SUM(` + alarm.Failed + `) FROM SCHEMA(` + ns + `, Area) GROUP BY Area ORDER BY SUM() DESC ` + top,
+		`SELECT SUM(` + alarm.Slow + `) FROM SCHEMA(` + ns + `, Area) GROUP BY Area ORDER BY SUM() DESC ` + top,
+		`SELECT AVG(` + alarm.Latency + `) FROM SCHEMA(` + ns + `, Area, Location) GROUP BY Area, Location ORDER BY AVG() DESC ` + top,
+		`SELECT MAX(` + alarm.Latency + `) FROM SCHEMA(` + ns + `, Area, Location) GROUP BY Area ORDER BY MAX() DESC ` + top,
+		`SELECT SUM(` + alarm.Failed + `) FROM SCHEMA(` + ns + `, Area, Location) GROUP BY Area, Location ORDER BY SUM() DESC ` + top,
+		`SEARCH('{` + ns + `,Location} MetricName="` + alarm.Heartbeat + `"', 'SampleCount', 60)`,
+		`SEARCH('{` + ns + `,Location} MetricName="` + alarm.Abstained + `"', 'Sum', 60)`,
 	}
 	var expressions []string
 	for _, g := range dash.graphs {

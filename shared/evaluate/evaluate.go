@@ -1,5 +1,5 @@
 // Package evaluate is a local stand-in for CloudWatch alarm evaluation: it
-// takes the same alarm specs the template deploys (metrics.Alarms) and the
+// takes the same alarm specs the template deploys (alarm.Alarms) and the
 // same datums the probe function publishes, and says when each alarm would
 // change state. It runs the demo and replays scenarios; it is not the
 // production evaluator (CloudWatch is).
@@ -13,8 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-
-	"github.com/lookout-monitoring/lookout/shared/metrics"
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 )
 
 // State is an alarm state, named as CloudWatch names them.
@@ -29,7 +28,7 @@ const (
 
 // Transition is one alarm changing state at the end of a period.
 type Transition struct {
-	Spec   metrics.AlarmSpec
+	Spec   alarm.AlarmSpec
 	From   State
 	To     State
 	At     time.Time // end of the period evaluated
@@ -41,14 +40,14 @@ type Transition struct {
 
 // Evaluator holds datums and alarm states.
 type Evaluator struct {
-	specs  []metrics.AlarmSpec
+	specs  []alarm.AlarmSpec
 	series map[string]map[int64][]float64 // series key -> period start (unix) -> values
 	state  map[string]State
 	last   map[string]int64 // last period end evaluated per alarm
 }
 
 // New starts every alarm in INSUFFICIENT_DATA, as CloudWatch does.
-func New(specs []metrics.AlarmSpec) *Evaluator {
+func New(specs []alarm.AlarmSpec) *Evaluator {
 	e := &Evaluator{specs: specs, series: map[string]map[int64][]float64{}, state: map[string]State{}, last: map[string]int64{}}
 	for _, s := range specs {
 		e.state[s.Name.String()] = InsufficientData
@@ -57,9 +56,9 @@ func New(specs []metrics.AlarmSpec) *Evaluator {
 }
 
 // State returns an alarm's current state.
-func (e *Evaluator) State(name metrics.AlarmName) State { return e.state[name.String()] }
+func (e *Evaluator) State(name alarm.AlarmName) State { return e.state[name.String()] }
 
-func seriesKey(namespace, metric string, dims []metrics.Dimension) string {
+func seriesKey(namespace, metric string, dims []alarm.Dimension) string {
 	parts := make([]string, 0, len(dims))
 	for _, d := range dims {
 		parts = append(parts, d.Name+"="+d.Value)
@@ -75,12 +74,12 @@ func (e *Evaluator) Add(namespace string, datums []types.MetricDatum) error {
 		if d.MetricName == nil || d.Timestamp == nil {
 			return fmt.Errorf("datum %d: metric name and timestamp are required", i)
 		}
-		dims := make([]metrics.Dimension, 0, len(d.Dimensions))
+		dims := make([]alarm.Dimension, 0, len(d.Dimensions))
 		for _, dim := range d.Dimensions {
 			if dim.Name == nil || dim.Value == nil {
 				return fmt.Errorf("datum %d (%s): dimension without name or value", i, *d.MetricName)
 			}
-			dims = append(dims, metrics.Dimension{Name: *dim.Name, Value: *dim.Value})
+			dims = append(dims, alarm.Dimension{Name: *dim.Name, Value: *dim.Value})
 		}
 		key := seriesKey(namespace, *d.MetricName, dims)
 		m := e.series[key]
@@ -214,7 +213,7 @@ func (e *Evaluator) Evaluate(now time.Time) []Transition {
 }
 
 // reason words the change the way CloudWatch does, so rendered alerts look real.
-func reason(s metrics.AlarmSpec, to State, nBreach int, values []float64) string {
+func reason(s alarm.AlarmSpec, to State, nBreach int, values []float64) string {
 	var shown []string
 	for _, v := range values {
 		if !math.IsNaN(v) {

@@ -9,9 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/evaluate"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
 func config(t *testing.T) *check.Config {
@@ -46,10 +46,10 @@ func minute(t *testing.T, e *evaluate.Evaluator, m int, failing ...string) []eva
 	at := t0.Add(time.Duration(m) * time.Minute)
 	var ds []types.MetricDatum
 	for _, loc := range []string{"New York", "London", "Mumbai", "Sydney"} {
-		ds = append(ds, datum(metrics.Heartbeat, at, 1, "Location", loc))
+		ds = append(ds, datum(alarm.Heartbeat, at, 1, "Location", loc))
 	}
 	for _, loc := range failing {
-		ds = append(ds, datum(metrics.Failed, at, 1, "Area", "Cart"), datum(metrics.Failed, at, 1, "Area", "Cart", "Location", loc))
+		ds = append(ds, datum(alarm.Failed, at, 1, "Area", "Cart"), datum(alarm.Failed, at, 1, "Area", "Cart", "Location", loc))
 	}
 	if err := e.Add("Lookout/shop", ds); err != nil {
 		t.Fatal(err)
@@ -68,8 +68,8 @@ func alarmsOnly(ts []evaluate.Transition) []evaluate.Transition {
 }
 
 func TestQuorumAndMofN(t *testing.T) {
-	e := evaluate.New(metrics.Alarms(config(t)))
-	down := metrics.DownAlarm("shop", "Cart")
+	e := evaluate.New(alarm.Alarms(config(t)))
+	down := alarm.DownAlarm("shop", "Cart")
 	// All well, then one location blips for three minutes: below quorum, no alarm.
 	steps := []struct {
 		failing []string
@@ -103,18 +103,18 @@ func TestQuorumAndMofN(t *testing.T) {
 	if changes != 2 {
 		t.Errorf("%d state changes of the Down alarm, want exactly 2 (one alarm, one resolve)", changes)
 	}
-	if e.State(metrics.DownAlarm("shop", "Search")) != evaluate.OK {
-		t.Errorf("Search never failed but is %s", e.State(metrics.DownAlarm("shop", "Search")))
+	if e.State(alarm.DownAlarm("shop", "Search")) != evaluate.OK {
+		t.Errorf("Search never failed but is %s", e.State(alarm.DownAlarm("shop", "Search")))
 	}
 }
 
 func TestSilentLocationTreatsMissingAsBreaching(t *testing.T) {
-	e := evaluate.New(metrics.Alarms(config(t)))
-	silent := metrics.SilentAlarm("shop", "Sydney")
+	e := evaluate.New(alarm.Alarms(config(t)))
+	silent := alarm.SilentAlarm("shop", "Sydney")
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
 	for m := range 3 {
 		for _, loc := range []string{"New York", "London", "Mumbai", "Sydney"} {
-			if err := e.Add("Lookout/shop", []types.MetricDatum{datum(metrics.Heartbeat, at(m), 1, "Location", loc)}); err != nil {
+			if err := e.Add("Lookout/shop", []types.MetricDatum{datum(alarm.Heartbeat, at(m), 1, "Location", loc)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -126,7 +126,7 @@ func TestSilentLocationTreatsMissingAsBreaching(t *testing.T) {
 	var fired *evaluate.Transition
 	for m := 3; m < 6; m++ { // Sydney stops; the others go on
 		for _, loc := range []string{"New York", "London", "Mumbai"} {
-			if err := e.Add("Lookout/shop", []types.MetricDatum{datum(metrics.Heartbeat, at(m), 1, "Location", loc)}); err != nil {
+			if err := e.Add("Lookout/shop", []types.MetricDatum{datum(alarm.Heartbeat, at(m), 1, "Location", loc)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -136,7 +136,7 @@ func TestSilentLocationTreatsMissingAsBreaching(t *testing.T) {
 			}
 		}
 	}
-	if fired == nil || fired.To != evaluate.Alarm || e.State(metrics.SilentAlarm("shop", "London")) != evaluate.OK {
+	if fired == nil || fired.To != evaluate.Alarm || e.State(alarm.SilentAlarm("shop", "London")) != evaluate.OK {
 		t.Fatalf("silent alarm: %+v", fired)
 	}
 	if want := t0.Add(6 * time.Minute); !fired.At.Equal(want) {
@@ -145,7 +145,7 @@ func TestSilentLocationTreatsMissingAsBreaching(t *testing.T) {
 }
 
 func TestEachPeriodIsJudgedOnce(t *testing.T) {
-	e := evaluate.New(metrics.Alarms(config(t)))
+	e := evaluate.New(alarm.Alarms(config(t)))
 	first := e.Evaluate(t0)
 	if len(first) == 0 {
 		t.Fatal("first evaluation should move alarms out of INSUFFICIENT_DATA")
@@ -169,9 +169,9 @@ func TestGetMetricDataAnswersLikeCloudWatch(t *testing.T) {
 	e := evaluate.New(nil)
 	for m := range 5 {
 		at := t0.Add(time.Duration(m) * time.Minute)
-		ds := []types.MetricDatum{datum(metrics.Latency, at, float64(100+m), "Area", "Cart", "Location", "London")}
+		ds := []types.MetricDatum{datum(alarm.Latency, at, float64(100+m), "Area", "Cart", "Location", "London")}
 		if m >= 3 {
-			ds = append(ds, datum(metrics.Latency, at, float64(300+m), "Area", "Cart", "Location", "London"))
+			ds = append(ds, datum(alarm.Latency, at, float64(300+m), "Area", "Cart", "Location", "London"))
 		}
 		if err := e.Add("Lookout/shop", ds); err != nil {
 			t.Fatal(err)
@@ -180,7 +180,7 @@ func TestGetMetricDataAnswersLikeCloudWatch(t *testing.T) {
 	out, err := e.GetMetricData(context.Background(), &cloudwatch.GetMetricDataInput{
 		StartTime: aws.Time(t0.Add(time.Minute)), EndTime: aws.Time(t0.Add(5 * time.Minute)),
 		MetricDataQueries: []types.MetricDataQuery{{Id: aws.String("lt"), MetricStat: &types.MetricStat{
-			Metric: &types.Metric{Namespace: aws.String("Lookout/shop"), MetricName: aws.String(metrics.Latency),
+			Metric: &types.Metric{Namespace: aws.String("Lookout/shop"), MetricName: aws.String(alarm.Latency),
 				Dimensions: []types.Dimension{{Name: aws.String("Location"), Value: aws.String("London")}, {Name: aws.String("Area"), Value: aws.String("Cart")}}},
 			Period: aws.Int32(60), Stat: aws.String("Average")}}},
 	})

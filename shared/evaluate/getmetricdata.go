@@ -8,8 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-
-	"github.com/lookout-monitoring/lookout/shared/metrics"
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 )
 
 // GetMetricData answers MetricStat queries from the datums added, as
@@ -26,13 +25,13 @@ func (e *Evaluator) GetMetricData(_ context.Context, in *cloudwatch.GetMetricDat
 			return nil, fmt.Errorf("GetMetricData: query %s: only MetricStat queries are supported", aws.ToString(q.Id))
 		}
 		ms := q.MetricStat
-		dims := make([]metrics.Dimension, len(ms.Metric.Dimensions))
+		dims := make([]alarm.Dimension, len(ms.Metric.Dimensions))
 		for i, d := range ms.Metric.Dimensions {
-			dims[i] = metrics.Dimension{Name: aws.ToString(d.Name), Value: aws.ToString(d.Value)}
+			dims[i] = alarm.Dimension{Name: aws.ToString(d.Name), Value: aws.ToString(d.Value)}
 		}
 		period := int64(aws.ToInt32(ms.Period))
 		if period <= 0 {
-			period = metrics.Period
+			period = alarm.Period
 		}
 		vals := e.series[seriesKey(aws.ToString(ms.Metric.Namespace), aws.ToString(ms.Metric.MetricName), dims)]
 		res := types.MetricDataResult{Id: q.Id, Label: ms.Metric.MetricName, StatusCode: types.StatusCodeComplete}

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
+	"github.com/lookout-monitoring/lookout/shared/awsclient"
 	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
 
@@ -23,10 +25,10 @@ func latencies(n int) []types.MetricDatum {
 	out := make([]types.MetricDatum, n)
 	for i := range out {
 		out[i] = types.MetricDatum{
-			MetricName: aws.String(metrics.Latency),
+			MetricName: aws.String(alarm.Latency),
 			Dimensions: []types.Dimension{
-				{Name: aws.String(metrics.DimArea), Value: aws.String(fmt.Sprintf("A%d", i))},
-				{Name: aws.String(metrics.DimLocation), Value: aws.String("London")},
+				{Name: aws.String(alarm.DimArea), Value: aws.String(fmt.Sprintf("A%d", i))},
+				{Name: aws.String(alarm.DimLocation), Value: aws.String("London")},
 			},
 			Value: aws.Float64(float64(i)), Unit: types.StandardUnitMilliseconds,
 			Timestamp: aws.Time(roundTime), StorageResolution: aws.Int32(60),
@@ -124,14 +126,14 @@ func TestBatchEstimateCoversTheWire(t *testing.T) {
 			if tc.override {
 				endpoint = "http://127.0.0.1:1"
 			}
-			client := metrics.NewCloudWatchClient(awsCfg, "us-east-1", endpoint, func(o *cloudwatch.Options) {
+			client := awsclient.CloudWatch(awsCfg, "us-east-1", endpoint, func(o *cloudwatch.Options) {
 				o.RetryMaxAttempts = 1
 				o.DisableRequestCompression = true
 			})
 			for _, ds := range [][]types.MetricDatum{latencies(1000), bulky(50)} {
 				rec.sizes = nil
 				_, _ = client.PutMetricData(context.Background(), &cloudwatch.PutMetricDataInput{
-					Namespace: aws.String(metrics.Namespace("taskboard")), MetricData: ds})
+					Namespace: aws.String(alarm.Namespace("taskboard")), MetricData: ds})
 				if len(rec.sizes) != 1 {
 					t.Fatalf("%d requests sent", len(rec.sizes))
 				}

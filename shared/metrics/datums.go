@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/probe"
 )
@@ -30,11 +31,11 @@ const StorageResolution = 60
 // the minute, so the four locations' datums share one alarm period.
 func Datums(cfg *check.Config, location string, roundTime time.Time, r probe.Round) []types.MetricDatum {
 	ts := aws.Time(roundTime)
-	loc := []types.Dimension{dim(DimLocation, location)}
+	loc := []types.Dimension{dim(alarm.DimLocation, location)}
 	if r.Abstained {
 		return []types.MetricDatum{
-			datum(Heartbeat, 1, types.StandardUnitCount, loc, ts),
-			datum(Abstained, 1, types.StandardUnitCount, loc, ts),
+			datum(alarm.Heartbeat, 1, types.StandardUnitCount, loc, ts),
+			datum(alarm.Abstained, 1, types.StandardUnitCount, loc, ts),
 		}
 	}
 
@@ -43,36 +44,36 @@ func Datums(cfg *check.Config, location string, roundTime time.Time, r probe.Rou
 		perResponse += 5
 	}
 	out := make([]types.MetricDatum, 0, 1+len(r.Results)*perResponse+8)
-	out = append(out, datum(Heartbeat, 1, types.StandardUnitCount, loc, ts))
+	out = append(out, datum(alarm.Heartbeat, 1, types.StandardUnitCount, loc, ts))
 	locationValue := loc[0].Value
 	for i := range r.Results {
 		res := &r.Results[i]
 		areaValue := aws.String(res.Area)
 		// The slices are shared by this area's datums: the SDK only reads them.
-		area := []types.Dimension{{Name: aws.String(DimArea), Value: areaValue}}
-		areaLoc := []types.Dimension{{Name: aws.String(DimArea), Value: areaValue}, {Name: aws.String(DimLocation), Value: locationValue}}
+		area := []types.Dimension{{Name: aws.String(alarm.DimArea), Value: areaValue}}
+		areaLoc := []types.Dimension{{Name: aws.String(alarm.DimArea), Value: areaValue}, {Name: aws.String(alarm.DimLocation), Value: locationValue}}
 		switch res.Verdict {
 		case probe.Down:
 			out = append(out,
-				datum(Failed, 1, types.StandardUnitCount, area, ts),
-				datum(Failed, 1, types.StandardUnitCount, areaLoc, ts))
+				datum(alarm.Failed, 1, types.StandardUnitCount, area, ts),
+				datum(alarm.Failed, 1, types.StandardUnitCount, areaLoc, ts))
 		case probe.Slow:
 			out = append(out,
-				datum(Slow, 1, types.StandardUnitCount, area, ts),
-				datum(Slow, 1, types.StandardUnitCount, areaLoc, ts))
+				datum(alarm.Slow, 1, types.StandardUnitCount, area, ts),
+				datum(alarm.Slow, 1, types.StandardUnitCount, areaLoc, ts))
 		}
 		if res.Status == 0 {
 			continue // no response: there is no latency to speak of
 		}
-		out = append(out, datum(Latency, probe.Millis(res.Phases.Total), types.StandardUnitMilliseconds, areaLoc, ts))
+		out = append(out, datum(alarm.Latency, probe.Millis(res.Phases.Total), types.StandardUnitMilliseconds, areaLoc, ts))
 		if cfg.Metrics.Phases {
 			ph := res.Phases
 			out = append(out,
-				datum(PhaseDNS, probe.Millis(ph.DNS), types.StandardUnitMilliseconds, areaLoc, ts),
-				datum(PhaseConnect, probe.Millis(ph.Connect), types.StandardUnitMilliseconds, areaLoc, ts),
-				datum(PhaseTLS, probe.Millis(ph.TLS), types.StandardUnitMilliseconds, areaLoc, ts),
-				datum(PhaseTTFB, probe.Millis(ph.TTFB), types.StandardUnitMilliseconds, areaLoc, ts),
-				datum(PhaseTransfer, probe.Millis(ph.Transfer), types.StandardUnitMilliseconds, areaLoc, ts))
+				datum(alarm.PhaseDNS, probe.Millis(ph.DNS), types.StandardUnitMilliseconds, areaLoc, ts),
+				datum(alarm.PhaseConnect, probe.Millis(ph.Connect), types.StandardUnitMilliseconds, areaLoc, ts),
+				datum(alarm.PhaseTLS, probe.Millis(ph.TLS), types.StandardUnitMilliseconds, areaLoc, ts),
+				datum(alarm.PhaseTTFB, probe.Millis(ph.TTFB), types.StandardUnitMilliseconds, areaLoc, ts),
+				datum(alarm.PhaseTransfer, probe.Millis(ph.Transfer), types.StandardUnitMilliseconds, areaLoc, ts))
 		}
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/metrics"
 	"github.com/lookout-monitoring/lookout/shared/probe"
@@ -129,7 +130,7 @@ func TestDatumsNeverSendALoweredFlag(t *testing.T) {
 	got := metrics.Datums(config(true), "London", roundTime, mixedRound())
 	for _, d := range got {
 		switch *d.MetricName {
-		case metrics.Failed, metrics.Slow, metrics.Heartbeat, metrics.Abstained:
+		case alarm.Failed, alarm.Slow, alarm.Heartbeat, alarm.Abstained:
 			if *d.Value != 1 {
 				t.Errorf("%s: a flag is published only as 1", key(d))
 			}

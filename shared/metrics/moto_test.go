@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
+	"github.com/lookout-monitoring/lookout/shared/awsclient"
 	"github.com/lookout-monitoring/lookout/shared/awstest"
 	"github.com/lookout-monitoring/lookout/shared/metrics"
 )
@@ -40,7 +42,7 @@ func TestPublishToMotoInBatches(t *testing.T) {
 	// The function runs in London; its metrics go to the home region.
 	awsCfg := srv.Config(t, "eu-west-2")
 	awsCfg.HTTPClient = &http.Client{Transport: ct}
-	client := metrics.NewCloudWatchClient(awsCfg, "us-east-1", "")
+	client := awsclient.CloudWatch(awsCfg, "us-east-1", "")
 	p := metrics.NewPublisher(client, metrics.PublisherOptions{Namespace: "Lookout/taskboard", Fallback: failingWriter{}})
 
 	ds := latencies(2500)
@@ -58,9 +60,9 @@ func TestPublishToMotoInBatches(t *testing.T) {
 		t.Errorf("largest request body %d bytes", n)
 	}
 
-	home := metrics.NewCloudWatchClient(srv.Config(t, "us-east-1"), "us-east-1", "")
+	home := awsclient.CloudWatch(srv.Config(t, "us-east-1"), "us-east-1", "")
 	out, err := home.GetMetricStatistics(context.Background(), &cloudwatch.GetMetricStatisticsInput{
-		Namespace: aws.String("Lookout/taskboard"), MetricName: aws.String(metrics.Latency), Dimensions: ds[0].Dimensions,
+		Namespace: aws.String("Lookout/taskboard"), MetricName: aws.String(alarm.Latency), Dimensions: ds[0].Dimensions,
 		StartTime: aws.Time(roundTime), EndTime: aws.Time(roundTime.Add(time.Minute)), Period: aws.Int32(60),
 		Statistics: []types.Statistic{types.StatisticSampleCount, types.StatisticSum}, Unit: types.StandardUnitMilliseconds,
 	})
@@ -71,7 +73,7 @@ func TestPublishToMotoInBatches(t *testing.T) {
 		!out.Datapoints[0].Timestamp.Equal(roundTime) {
 		t.Errorf("home region holds %+v, want 2,500 datums summing to %d at %s", out.Datapoints, 2499*2500/2, roundTime)
 	}
-	local := metrics.NewCloudWatchClient(srv.Config(t, "eu-west-2"), "eu-west-2", "")
+	local := awsclient.CloudWatch(srv.Config(t, "eu-west-2"), "eu-west-2", "")
 	if l, err := local.ListMetrics(context.Background(), &cloudwatch.ListMetricsInput{}); err != nil || len(l.Metrics) != 0 {
 		t.Errorf("the function's own region holds %d metrics (%v), want none", len(l.Metrics), err)
 	}

@@ -18,7 +18,7 @@ import (
 )
 
 // metricPutter is the one CloudWatch call a Publisher makes. The real client
-// (NewCloudWatchClient) satisfies it; unit tests pass a fake.
+// (awsclient.CloudWatch) satisfies it; unit tests pass a fake.
 type metricPutter interface {
 	PutMetricData(ctx context.Context, in *cloudwatch.PutMetricDataInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricDataOutput, error)
 }
@@ -59,7 +59,7 @@ type Publisher struct {
 }
 
 // NewPublisher returns a Publisher that calls client (a *cloudwatch.Client
-// for the home region, see NewCloudWatchClient).
+// for the home region, see awsclient.CloudWatch).
 func NewPublisher(client metricPutter, o PublisherOptions) *Publisher {
 	p := &Publisher{client: client, namespace: o.Namespace, budget: o.Budget, fallback: o.Fallback,
 		log: o.Logger, concurrency: o.Concurrency}

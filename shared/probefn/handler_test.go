@@ -16,8 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
+	"github.com/lookout-monitoring/lookout/shared/awsclient"
 	"github.com/lookout-monitoring/lookout/shared/awstest"
-	"github.com/lookout-monitoring/lookout/shared/metrics"
 	"github.com/lookout-monitoring/lookout/shared/probefn"
 )
 
@@ -64,7 +65,7 @@ func TestHandlerPublishesTheRoundToTheHomeRegion(t *testing.T) {
 		t.Fatalf("the secrets were not sent: %q", tg.received())
 	}
 
-	home := metrics.NewCloudWatchClient(srv.Config(t, "us-east-1"), "us-east-1", "")
+	home := awsclient.CloudWatch(srv.Config(t, "us-east-1"), "us-east-1", "")
 	stat := func(name string, unit types.StandardUnit, dims ...string) []types.Datapoint {
 		t.Helper()
 		in := &cloudwatch.GetMetricStatisticsInput{
@@ -90,7 +91,7 @@ func TestHandlerPublishesTheRoundToTheHomeRegion(t *testing.T) {
 	// CloudWatch matches dimensions exactly; moto 5.2 also counts metrics
 	// whose dimensions merely include the ones asked for. Find out which, so
 	// the {Area} figures mean what the Down alarm would see.
-	subset := len(stat(metrics.Heartbeat, types.StandardUnitCount)) > 0
+	subset := len(stat(alarm.Heartbeat, types.StandardUnitCount)) > 0
 	flag := func(name, area string) {
 		t.Helper()
 		byArea := stat(name, types.StandardUnitCount, "Area", area)
@@ -102,26 +103,26 @@ func TestHandlerPublishesTheRoundToTheHomeRegion(t *testing.T) {
 		}
 		one(name+"{"+area+"}", byArea)
 	}
-	one("Heartbeat{London}", stat(metrics.Heartbeat, types.StandardUnitCount, "Location", "London"))
+	one("Heartbeat{London}", stat(alarm.Heartbeat, types.StandardUnitCount, "Location", "London"))
 	for _, area := range []string{"SignIn", "Search", "Echo"} {
-		flag(metrics.Failed, area)
+		flag(alarm.Failed, area)
 	}
-	flag(metrics.Slow, "Reporting")
+	flag(alarm.Slow, "Reporting")
 	for _, area := range []string{"Boards", "Reporting"} {
-		if dps := stat(metrics.Failed, types.StandardUnitCount, "Area", area); len(dps) != 0 {
+		if dps := stat(alarm.Failed, types.StandardUnitCount, "Area", area); len(dps) != 0 {
 			t.Errorf("Failed{%s}: %s, but %s is not down", area, show(dps), area)
 		}
 	}
 
 	results := resultLines(t, logLines(t, &logs))
 	for _, area := range []string{"Boards", "SignIn", "Reporting", "Echo"} {
-		dps := stat(metrics.Latency, types.StandardUnitMilliseconds, "Area", area, "Location", "London")
+		dps := stat(alarm.Latency, types.StandardUnitMilliseconds, "Area", area, "Location", "London")
 		if len(dps) != 1 || *dps[0].SampleCount != 1 || *dps[0].Sum != results[area]["total_ms"] ||
 			dps[0].Unit != types.StandardUnitMilliseconds || !dps[0].Timestamp.Equal(eventTime) {
 			t.Errorf("Latency{%s,London}: %s, want %v ms at %s", area, show(dps), results[area]["total_ms"], eventTime)
 		}
 	}
-	if dps := stat(metrics.Latency, types.StandardUnitMilliseconds, "Area", "Search", "Location", "London"); len(dps) != 0 {
+	if dps := stat(alarm.Latency, types.StandardUnitMilliseconds, "Area", "Search", "Location", "London"); len(dps) != 0 {
 		t.Errorf("Latency{Search}: %s, but the connection was refused", show(dps))
 	}
 	// Every datum is its own metric (name and exact dimensions), all in the home region.
@@ -148,7 +149,7 @@ func TestHandlerPublishesTheRoundToTheHomeRegion(t *testing.T) {
 	if !slices.Equal(got, want13) {
 		t.Errorf("home region lists:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want13, "\n"))
 	}
-	ownMetrics, err := metrics.NewCloudWatchClient(own, "eu-west-2", "").ListMetrics(context.Background(), &cloudwatch.ListMetricsInput{})
+	ownMetrics, err := awsclient.CloudWatch(own, "eu-west-2", "").ListMetrics(context.Background(), &cloudwatch.ListMetricsInput{})
 	if err != nil || len(ownMetrics.Metrics) != 0 {
 		t.Errorf("the function's own region holds metrics: %v (%v)", ownMetrics, err)
 	}
@@ -177,7 +178,7 @@ func TestAbstainingLocationPublishesOnlyItsHeartbeat(t *testing.T) {
 	if !sum.Abstained || sum.Abstain != 5 || sum.Down != 0 || sum.Datums != 2 || sum.Published != 2 {
 		t.Errorf("summary %+v", sum)
 	}
-	home := metrics.NewCloudWatchClient(srv.Config(t, "us-east-1"), "us-east-1", "")
+	home := awsclient.CloudWatch(srv.Config(t, "us-east-1"), "us-east-1", "")
 	listed, err := home.ListMetrics(context.Background(), &cloudwatch.ListMetricsInput{Namespace: aws.String(ns)})
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +208,7 @@ func TestHomeRegionDownFallsBackToEMF(t *testing.T) {
 	tg := startTarget(t)
 	setSecrets(t)
 	own := aws.Config{Region: "eu-west-2", Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
-	client := metrics.NewCloudWatchClient(own, "us-east-1", refusedURL(t), func(o *cloudwatch.Options) {
+	client := awsclient.CloudWatch(own, "us-east-1", refusedURL(t), func(o *cloudwatch.Options) {
 		// The standard retryer, with backoffs short enough for a test.
 		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) { so.MaxBackoff = 5 * time.Millisecond })
 	})

@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
+	"github.com/lookout-monitoring/lookout/shared/awsclient"
 	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/logline"
 	"github.com/lookout-monitoring/lookout/shared/metrics"
@@ -36,10 +38,10 @@ const (
 	// file's locations, e.g. eu-west-2). Default: AWS_REGION.
 	EnvLocation = "LOOKOUT_LOCATION"
 	// EnvHomeRegion is where metrics are published. Default: the checks file's home_region.
-	EnvHomeRegion = metrics.EnvHomeRegion
+	EnvHomeRegion = awsclient.EnvHomeRegion
 	// EnvMetricsEndpoint overrides the CloudWatch endpoint (local runs against
 	// an emulator only). Default: none, the home region's public endpoint.
-	EnvMetricsEndpoint = metrics.EnvMetricsEndpoint
+	EnvMetricsEndpoint = awsclient.EnvMetricsEndpoint
 )
 
 // DefaultChecksFile is the checks file's name beside the bootstrap.
@@ -82,7 +84,7 @@ type Options struct {
 	// AWS is the configuration of the function's own region: secrets are
 	// resolved there; the CloudWatch client is derived from it for the home region.
 	AWS aws.Config
-	// Putter publishes the datums. Nil: metrics.NewCloudWatchClient(AWS, home region, MetricsEndpoint).
+	// Putter publishes the datums. Nil: awsclient.CloudWatch(AWS, home region, MetricsEndpoint).
 	Putter MetricPutter
 	// Resolvers resolve the checks file's references. Nil: secrets.Resolvers(AWS).
 	Resolvers check.Resolvers
@@ -128,7 +130,7 @@ func New(ctx context.Context, o Options) (*Handler, error) {
 	label, ok := cfg.Locations[o.Location]
 	if !ok {
 		return nil, fmt.Errorf("probe function: location %s is not one of the locations in %s (%s)",
-			o.Location, cfg.File, strings.Join(metrics.LocationRegions(cfg), ", "))
+			o.Location, cfg.File, strings.Join(alarm.LocationRegions(cfg), ", "))
 	}
 	home := o.HomeRegion
 	if home == "" {
@@ -152,14 +154,14 @@ func New(ctx context.Context, o Options) (*Handler, error) {
 	log = slog.New(logline.Bound(log.Handler())) // a no-op for NewLogger's
 	putter := o.Putter
 	if putter == nil {
-		putter = metrics.NewCloudWatchClient(o.AWS, home, o.MetricsEndpoint)
+		putter = awsclient.CloudWatch(o.AWS, home, o.MetricsEndpoint)
 	}
 	h := &Handler{
 		cfg: cfg, region: o.Location, label: label, home: home,
 		areas:  make([]*check.Area, len(cfg.Areas)),
 		prober: prober,
 		pub: metrics.NewPublisher(putter, metrics.PublisherOptions{
-			Namespace: metrics.Namespace(cfg.App), Budget: o.PublishBudget, Fallback: o.EMF, Logger: log,
+			Namespace: alarm.Namespace(cfg.App), Budget: o.PublishBudget, Fallback: o.EMF, Logger: log,
 		}),
 		log: log,
 		now: o.Now,

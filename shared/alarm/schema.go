@@ -1,12 +1,12 @@
-// Package metrics owns the contract between probes and alarms: the metric
-// schema (namespace, names, units, dimensions), the alarm names and rules
-// derived from a checks file, and turning rounds into CloudWatch datums that
-// are published to the home region (with an Embedded Metric Format fallback).
+// Package alarm owns the contract between probes and alarms: the metric
+// schema (namespace, names, units, dimensions) and the alarm names and rules
+// derived from a checks file.
 //
-// Everyone who needs a metric or alarm name (the probe function, the notifier,
-// the template tests, the local evaluator) asks this package; nobody formats
-// one by hand.
-package metrics
+// Everyone who needs a metric or alarm name (the probe function's publisher,
+// the notifier, the template tests, the local evaluator) asks this package;
+// nobody formats one by hand. It imports no prober and no AWS client, so the
+// notifier can know every alarm without linking the HTTP prober.
+package alarm
 
 import (
 	"fmt"

@@ -1,4 +1,7 @@
-package metrics
+// Package awsclient builds the AWS clients the functions share, pointed at
+// the home region (where metrics, alarms and the incident ledger live) and,
+// for local runs and tests, at an emulator.
+package awsclient
 
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,7 +17,7 @@ const (
 	EnvMetricsEndpoint = "LOOKOUT_METRICS_ENDPOINT"
 )
 
-// NewCloudWatchClient returns a CloudWatch client for the HOME region, where
+// CloudWatch returns a CloudWatch client for the HOME region, where
 // every location publishes and the alarms live, whatever region awsCfg (the
 // function's own) names. It keeps the SDK's standard retryer; callers bound
 // it with a context deadline (Publisher's budget).
@@ -25,7 +28,7 @@ const (
 // v1.66 the SDK defaults to Smithy RPC v2 CBOR, which emulators do not
 // understand, and moto mis-reads gzip bodies (see TESTING.md). Against AWS
 // the SDK's defaults stay. optFns are applied last.
-func NewCloudWatchClient(awsCfg aws.Config, homeRegion, endpoint string, optFns ...func(*cloudwatch.Options)) *cloudwatch.Client {
+func CloudWatch(awsCfg aws.Config, homeRegion, endpoint string, optFns ...func(*cloudwatch.Options)) *cloudwatch.Client {
 	return cloudwatch.NewFromConfig(awsCfg, func(o *cloudwatch.Options) {
 		if homeRegion != "" {
 			o.Region = homeRegion
