@@ -55,6 +55,16 @@ const Period = 60
 // Namespace is the CloudWatch namespace of an application's metrics.
 func Namespace(app string) string { return "Lookout/" + app }
 
+// State is a CloudWatch alarm state.
+type State string
+
+// Alarm states.
+const (
+	StateAlarm        State = "ALARM"
+	StateOK           State = "OK"
+	StateInsufficient State = "INSUFFICIENT_DATA"
+)
+
 // Kind is what an alarm is about.
 type Kind string
 

@@ -3,6 +3,8 @@ package alert
 import (
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 )
 
 // Bounds on the values an alarm notification brings into a message.
@@ -71,7 +73,7 @@ func (i *Incident) forMessages() (c *Incident, cut []string) {
 	bound("reason", &b.Reason, maxReason)
 	prev := string(b.Previous)
 	bound("previous state", &prev, maxState)
-	b.Previous = State(prev)
+	b.Previous = alarm.State(prev)
 	return &b, cut
 }
 

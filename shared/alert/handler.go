@@ -140,7 +140,7 @@ func (h *Handler) Notify(ctx context.Context, inc *Incident) error {
 	now := h.o.Now()
 	var details Details
 	// A resolve alone needs no details; an email or a trigger does.
-	if inc.Kind != alarm.KindForeign && (Publishes(inc) || inc.State == StateAlarm) {
+	if inc.Kind != alarm.KindForeign && (Publishes(inc) || inc.State == alarm.StateAlarm) {
 		d, err := h.o.Enricher.Enrich(ctx, inc, now)
 		if err != nil {
 			log.WarnContext(ctx, "enrichment failed; sending without per-location details", "error", err)

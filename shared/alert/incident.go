@@ -15,16 +15,6 @@ import (
 	"github.com/lookout-monitoring/lookout/shared/check"
 )
 
-// State is a CloudWatch alarm state.
-type State string
-
-// Alarm states.
-const (
-	StateAlarm        State = "ALARM"
-	StateOK           State = "OK"
-	StateInsufficient State = "INSUFFICIENT_DATA"
-)
-
 // SeverityInfo is the notification severity of an alarm that lacks data: it
 // is worth an email, never an SMS or a page. Areas are critical or warning.
 const SeverityInfo check.Severity = "info"
@@ -52,7 +42,7 @@ type Incident struct {
 	// Location and LocationRegion name the location of a silent alarm.
 	Location, LocationRegion string
 	// State is the new state; Previous the state it left.
-	State, Previous State
+	State, Previous alarm.State
 	// Severity is the alarm's severity from the checks file (critical or
 	// warning); silent and foreign alarms are warning.
 	Severity check.Severity
@@ -82,7 +72,9 @@ func (i *Incident) Subject() string {
 }
 
 // Recovered says the alarm went back to OK from ALARM.
-func (i *Incident) Recovered() bool { return i.State == StateOK && i.Previous == StateAlarm }
+func (i *Incident) Recovered() bool {
+	return i.State == alarm.StateOK && i.Previous == alarm.StateAlarm
+}
 
 // maxDedupKey is PagerDuty's limit on dedup_key: "The maximum permitted
 // length of this property is 255 characters" (Events API v2, Send an Alert Event).
@@ -113,7 +105,7 @@ func (i *Incident) DedupKey() string {
 // attribute "severity"): the alarm's severity, except that an alarm lacking
 // data is only informational.
 func (i *Incident) NotifySeverity() check.Severity {
-	if i.State == StateInsufficient {
+	if i.State == alarm.StateInsufficient {
 		return SeverityInfo
 	}
 	return i.Severity
@@ -129,8 +121,8 @@ func ParseAlarm(message string) (events.CloudWatchAlarmSNSPayload, error) {
 	if strings.TrimSpace(p.AlarmName) == "" {
 		return p, fmt.Errorf("%w: no AlarmName", ErrMalformed)
 	}
-	switch State(p.NewStateValue) {
-	case StateAlarm, StateOK, StateInsufficient:
+	switch alarm.State(p.NewStateValue) {
+	case alarm.StateAlarm, alarm.StateOK, alarm.StateInsufficient:
 	default:
 		return p, fmt.Errorf("%w: unknown NewStateValue %.40q", ErrMalformed, p.NewStateValue)
 	}
@@ -157,8 +149,8 @@ func NewIncident(p events.CloudWatchAlarmSNSPayload, cfg *check.Config, publishe
 		Region:      regionFromARN(p.AlarmARN),
 		App:         cfg.App,
 		Kind:        alarm.KindForeign,
-		State:       State(p.NewStateValue),
-		Previous:    State(p.OldStateValue),
+		State:       alarm.State(p.NewStateValue),
+		Previous:    alarm.State(p.OldStateValue),
 		Severity:    check.Warning,
 		Since:       parseAlarmTime(p.StateChangeTime, published),
 		Reason:      p.NewStateReason,

@@ -19,19 +19,19 @@ import (
 func TestIncidentFromEachSample(t *testing.T) {
 	want := map[string]struct {
 		kind      alarm.Kind
-		state     State
+		state     alarm.State
 		severity  check.Severity
 		area      string
 		location  string
 		recovered bool
 		spec      bool
 	}{
-		"sns-alarm-down.json":                   {alarm.KindDown, StateAlarm, check.Critical, "SignIn", "", false, true},
-		"sns-alarm-down-ok.json":                {alarm.KindDown, StateOK, check.Critical, "SignIn", "", true, true},
-		"sns-alarm-down-insufficient-data.json": {alarm.KindDown, StateInsufficient, check.Critical, "SignIn", "", false, true},
-		"sns-alarm-slow.json":                   {alarm.KindSlow, StateAlarm, check.Warning, "Search", "", false, true},
-		"sns-alarm-silent.json":                 {alarm.KindSilent, StateAlarm, check.Warning, "", "Sydney", false, true},
-		"sns-alarm-foreign.json":                {alarm.KindForeign, StateAlarm, check.Warning, "", "", false, false},
+		"sns-alarm-down.json":                   {alarm.KindDown, alarm.StateAlarm, check.Critical, "SignIn", "", false, true},
+		"sns-alarm-down-ok.json":                {alarm.KindDown, alarm.StateOK, check.Critical, "SignIn", "", true, true},
+		"sns-alarm-down-insufficient-data.json": {alarm.KindDown, alarm.StateInsufficient, check.Critical, "SignIn", "", false, true},
+		"sns-alarm-slow.json":                   {alarm.KindSlow, alarm.StateAlarm, check.Warning, "Search", "", false, true},
+		"sns-alarm-silent.json":                 {alarm.KindSilent, alarm.StateAlarm, check.Warning, "", "Sydney", false, true},
+		"sns-alarm-foreign.json":                {alarm.KindForeign, alarm.StateAlarm, check.Warning, "", "", false, false},
 	}
 	for _, path := range alarmEventFiles(t) {
 		name := filepath.Base(path)
@@ -128,7 +128,7 @@ func TestAWSLambdaGoSamplesParse(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if inc.Kind != alarm.KindForeign || inc.State != StateAlarm || inc.Since.Year() != 2015 || inc.Region != "" {
+			if inc.Kind != alarm.KindForeign || inc.State != alarm.StateAlarm || inc.Since.Year() != 2015 || inc.Region != "" {
 				t.Errorf("got %+v", inc)
 			}
 		})

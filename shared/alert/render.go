@@ -72,15 +72,15 @@ func Render(inc *Incident, d Details, l Links, now time.Time) Rendered {
 // Publishes says whether the notify topic gets a message for inc: not for
 // an OK that ends anything but an ALARM.
 func Publishes(inc *Incident) bool {
-	return !(inc.State == StateOK && inc.Previous != StateAlarm && inc.Previous != "")
+	return !(inc.State == alarm.StateOK && inc.Previous != alarm.StateAlarm && inc.Previous != "")
 }
 
 // stateWord is the first word of a subject or SMS.
 func stateWord(inc *Incident) string {
 	switch inc.State {
-	case StateInsufficient:
+	case alarm.StateInsufficient:
 		return "NO DATA"
-	case StateOK:
+	case alarm.StateOK:
 		return "OK"
 	}
 	if inc.Kind == alarm.KindForeign {
@@ -103,7 +103,7 @@ func RenderEmail(inc *Incident, d Details, l Links, now time.Time) (subject, bod
 	var b strings.Builder
 	b.WriteString(lead(inc))
 	b.WriteString("\n\n")
-	if inc.Kind != alarm.KindForeign && d.Available && inc.State != StateInsufficient {
+	if inc.Kind != alarm.KindForeign && d.Available && inc.State != alarm.StateInsufficient {
 		b.WriteString(sentence(Situation(inc, d)))
 		b.WriteString("\n\n")
 	}
@@ -170,17 +170,17 @@ func lead(inc *Incident) string {
 		return fmt.Sprintf("CloudWatch alarm %q is in %s (was %s).\n"+
 			"Lookout did not create this alarm; it is here because its actions publish\n"+
 			"to Lookout's alarm topic.", inc.AlarmName, inc.State, orUnknown(inc.Previous))
-	case inc.State == StateInsufficient:
+	case inc.State == alarm.StateInsufficient:
 		return fmt.Sprintf("The %s alarm of %s lacks data:\nCloudWatch cannot tell whether it is %s. "+
 			"Lookout's alarms treat missing data\nas a verdict, so this usually means the alarm was just created or changed.\n"+
 			"No page is sent.", inc.Kind, who, inc.Kind)
-	case inc.Kind == alarm.KindSilent && inc.State == StateOK:
+	case inc.Kind == alarm.KindSilent && inc.State == alarm.StateOK:
 		return who + " is reporting again: its heartbeat is back."
 	case inc.Kind == alarm.KindSilent:
 		return who + " has gone SILENT: no heartbeat from its probes.\n" +
 			"Its probes are not running or cannot publish to the home region. While it is\n" +
 			"silent it cannot vote, so fewer locations remain to reach the quorum."
-	case inc.State == StateOK:
+	case inc.State == alarm.StateOK:
 		return fmt.Sprintf("%s has RECOVERED: its %s alarm is OK again.", who, inc.Kind)
 	}
 	return fmt.Sprintf("%s is %s.", who, strings.ToUpper(string(inc.Kind)))
@@ -263,16 +263,16 @@ func RenderSMS(inc *Incident, d Details) string {
 	switch {
 	case inc.Kind == alarm.KindForeign:
 		s = string(inc.State) + " " + inc.AlarmName
-		if inc.State == StateAlarm {
+		if inc.State == alarm.StateAlarm {
 			s += ": " + inc.Reason
 		} else {
 			s += at(" ", inc.Since)
 		}
-	case inc.State == StateInsufficient:
+	case inc.State == alarm.StateInsufficient:
 		s = fmt.Sprintf("NO DATA %s %s alarm%s", who, inc.Kind, at(" since ", inc.Since))
-	case inc.State == StateOK && inc.Kind == alarm.KindSilent:
+	case inc.State == alarm.StateOK && inc.Kind == alarm.KindSilent:
 		s = fmt.Sprintf("OK %s reporting again%s", who, at(" ", inc.Since))
-	case inc.State == StateOK:
+	case inc.State == alarm.StateOK:
 		s = fmt.Sprintf("OK %s recovered%s", who, at(" ", inc.Since))
 	case !d.Available:
 		s = fmt.Sprintf("%s %s%s, details n/a", stateWord(inc), who, at(" since ", inc.Since))
@@ -377,9 +377,9 @@ func pagerSeverity(s check.Severity) string {
 func RenderPager(inc *Incident, d Details, l Links) *PagerEvent {
 	key := inc.DedupKey() // of the alarm as it came: trigger and resolve must agree
 	switch inc.State {
-	case StateOK:
+	case alarm.StateOK:
 		return &PagerEvent{EventAction: PagerResolve, DedupKey: key}
-	case StateAlarm:
+	case alarm.StateAlarm:
 	default:
 		return nil
 	}
@@ -528,7 +528,7 @@ func sentence(s string) string {
 	return string(r) + "."
 }
 
-func orUnknown(s State) string {
+func orUnknown(s alarm.State) string {
 	if s == "" {
 		return "unknown"
 	}

@@ -91,7 +91,7 @@ func TestGolden(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			inc := sampleIncident(t, c.sample)
 			now := goldenNow
-			if inc.State == StateOK {
+			if inc.State == alarm.StateOK {
 				now = goldenNow.Add(7 * time.Minute)
 			}
 			r := Render(&inc, c.details, BuildLinks(&inc, cfg, goldenLinks), now)
@@ -170,15 +170,15 @@ func TestGSM7(t *testing.T) {
 
 func TestWhoIsTold(t *testing.T) {
 	for _, c := range []struct {
-		state, previous State
+		state, previous alarm.State
 		publish         bool
 		pager           PagerAction
 	}{
-		{StateAlarm, StateOK, true, PagerTrigger},
-		{StateOK, StateAlarm, true, PagerResolve},
-		{StateOK, StateInsufficient, false, PagerResolve},
-		{StateInsufficient, StateOK, true, ""},
-		{StateInsufficient, StateAlarm, true, ""},
+		{alarm.StateAlarm, alarm.StateOK, true, PagerTrigger},
+		{alarm.StateOK, alarm.StateAlarm, true, PagerResolve},
+		{alarm.StateOK, alarm.StateInsufficient, false, PagerResolve},
+		{alarm.StateInsufficient, alarm.StateOK, true, ""},
+		{alarm.StateInsufficient, alarm.StateAlarm, true, ""},
 	} {
 		inc := Incident{Kind: alarm.KindDown, State: c.state, Previous: c.previous, AlarmName: "a", App: "app", AreaName: "A"}
 		r := Render(&inc, Details{}, Links{}, goldenNow)

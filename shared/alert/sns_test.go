@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 )
 
 // recordingPublisher keeps the last request and answers with err.
@@ -105,7 +106,7 @@ func TestSNSErrorsAreClassified(t *testing.T) {
 func TestSNSStaysQuietForANewAlarmTurningOK(t *testing.T) {
 	p := &recordingPublisher{}
 	inc := sampleIncident(t, "sns-alarm-down-ok.json")
-	inc.Previous = StateInsufficient
+	inc.Previous = alarm.StateInsufficient
 	r := Render(&inc, Details{}, Links{}, goldenNow)
 	if err := NewSNS(p, "arn:aws:sns:us-east-1:1:t").Notify(context.Background(), &inc, r); err != nil || p.in != nil {
 		t.Errorf("published %v, err %v", p.in, err)

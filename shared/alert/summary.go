@@ -90,11 +90,11 @@ func Headline(inc *Incident, d Details) string {
 	switch {
 	case inc.Kind == alarm.KindForeign:
 		return "CloudWatch alarm, not from Lookout"
-	case inc.State == StateInsufficient:
+	case inc.State == alarm.StateInsufficient:
 		return string(inc.Kind) + " alarm lacks data"
-	case inc.State == StateOK && inc.Kind == alarm.KindSilent:
+	case inc.State == alarm.StateOK && inc.Kind == alarm.KindSilent:
 		return "reporting again"
-	case inc.State == StateOK:
+	case inc.State == alarm.StateOK:
 		return "recovered (was " + string(inc.Kind) + ")"
 	case inc.Kind == alarm.KindSilent:
 		if !d.Available {
@@ -115,7 +115,7 @@ func Headline(inc *Incident, d Details) string {
 // "down from London and Mumbai (2 of 4); New York 380 ms, Sydney 420 ms".
 func Situation(inc *Incident, d Details) string {
 	h := Headline(inc, d)
-	if !d.Available || len(d.Locations) == 0 || inc.Kind == alarm.KindForeign || inc.State == StateInsufficient {
+	if !d.Available || len(d.Locations) == 0 || inc.Kind == alarm.KindForeign || inc.State == alarm.StateInsufficient {
 		return h
 	}
 	if inc.Kind == alarm.KindSilent {
@@ -125,12 +125,12 @@ func Situation(inc *Incident, d Details) string {
 				others = append(others, l.Label)
 			}
 		}
-		if len(others) == 0 || inc.State == StateOK {
+		if len(others) == 0 || inc.State == alarm.StateOK {
 			return h
 		}
 		return h + "; " + joinAnd(others) + " reporting"
 	}
-	if inc.State == StateOK {
+	if inc.State == alarm.StateOK {
 		var notes []string
 		for _, l := range d.Locations {
 			if l.Status == StatusFailing || l.Status == StatusSlow {
