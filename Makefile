@@ -44,7 +44,7 @@ bench:
 FUZZTIME ?= 30s
 fuzz:
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./shared/check/
-	go test -run '^$$' -fuzz '^FuzzParseAlarm$$' -fuzztime $(FUZZTIME) ./shared/alert/
+	go test -run '^$$' -fuzz '^FuzzParseAlarm$$' -fuzztime $(FUZZTIME) ./shared/notify/
 	go test -run '^$$' -fuzz '^FuzzParseJSON$$' -fuzztime $(FUZZTIME) ./shared/probe/
 	go test -run '^$$' -fuzz '^FuzzAValueNeverChangesAURL$$' -fuzztime $(FUZZTIME) ./shared/check/
 

@@ -1,6 +1,6 @@
 // Command notify is the NotifyFunction's bootstrap: it turns the environment
-// into alert.Env, builds the handler once at init and hands it to the Lambda
-// runtime. The logic lives in shared/alert.
+// into notify.Env, builds the handler once at init and hands it to the Lambda
+// runtime. The logic lives in shared/notify.
 package main
 
 import (
@@ -13,8 +13,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/config"
 
-	"github.com/lookout-monitoring/lookout/shared/alert"
 	"github.com/lookout-monitoring/lookout/shared/logline"
+	"github.com/lookout-monitoring/lookout/shared/notify"
 )
 
 // initTimeout bounds loading: Lambda allows 10 s for init.
@@ -25,7 +25,7 @@ func main() {
 	// every value bounded, so no line exceeds CloudWatch's 256 KB.
 	log := slog.New(logline.Bound(lambdacontext.NewLogHandler()))
 	exe, _ := os.Executable() // "" on error: the checks file is then looked for in LAMBDA_TASK_ROOT
-	env := alert.EnvFrom(os.Getenv, exe)
+	env := notify.EnvFrom(os.Getenv, exe)
 
 	ctx, cancel := context.WithTimeout(context.Background(), initTimeout)
 	awsCfg, err := config.LoadDefaultConfig(ctx)
@@ -34,7 +34,7 @@ func main() {
 		log.Error("init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	h, err := alert.Setup(env, awsCfg, log)
+	h, err := notify.Setup(env, awsCfg, log)
 	if err != nil {
 		log.Error("init failed", "error", err.Error())
 		os.Exit(1)

@@ -11,17 +11,17 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/lookout-monitoring/lookout/shared/alert"
 	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/deploy"
 	"github.com/lookout-monitoring/lookout/shared/evaluate"
+	"github.com/lookout-monitoring/lookout/shared/notify"
 )
 
 // notifier runs the NotifyFunction's own handler on each alarm change, with
 // the local evaluator standing in for CloudWatch (enrichment reads the
 // demo's datums) and a channel that keeps what would have been sent.
 type notifier struct {
-	h   *alert.Handler
+	h   *notify.Handler
 	now time.Time // the simulated clock
 
 	mu  sync.Mutex
@@ -30,13 +30,13 @@ type notifier struct {
 
 func newNotifier(cfg *check.Config, ev *evaluate.Evaluator) (*notifier, error) {
 	n := &notifier{}
-	h, err := alert.NewHandler(alert.Options{
+	h, err := notify.NewHandler(notify.Options{
 		Config:   cfg,
-		Channels: []alert.Channel{n},
-		Enricher: &alert.Enricher{Client: ev, Config: cfg},
+		Channels: []notify.Channel{n},
+		Enricher: &notify.Enricher{Client: ev, Config: cfg},
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:      func() time.Time { return n.now },
-		Links:    alert.LinkOptions{Dashboard: deploy.DashboardName(cfg.App), ProbeLogGroups: []string{deploy.ProbeLogGroup(cfg.App)}},
+		Links:    notify.LinkOptions{Dashboard: deploy.DashboardName(cfg.App), ProbeLogGroups: []string{deploy.ProbeLogGroup(cfg.App)}},
 	})
 	if err != nil {
 		return nil, err
@@ -45,12 +45,12 @@ func newNotifier(cfg *check.Config, ev *evaluate.Evaluator) (*notifier, error) {
 	return n, nil
 }
 
-// Name implements alert.Channel.
+// Name implements notify.Channel.
 func (n *notifier) Name() string { return "demo" }
 
-// Notify implements alert.Channel: it keeps, per channel, what the notify
+// Notify implements notify.Channel: it keeps, per channel, what the notify
 // topic's subscriptions and the pager would receive.
-func (n *notifier) Notify(_ context.Context, inc *alert.Incident, r alert.Rendered) error {
+func (n *notifier) Notify(_ context.Context, inc *notify.Alarm, r notify.Rendered) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if r.Publish {

@@ -1,4 +1,4 @@
-package alert
+package notify
 
 import (
 	"encoding/json"
@@ -76,7 +76,7 @@ func TestIncidentUsesTheChecksFile(t *testing.T) {
 func TestUnknownAreaOfThisAppStillPages(t *testing.T) {
 	cfg := testConfig(t)
 	name := alarm.DownAlarm("taskboard", "Removed").String()
-	inc := NewIncident(events.CloudWatchAlarmSNSPayload{AlarmName: name, NewStateValue: "ALARM"}, cfg, time.Unix(0, 0))
+	inc := NewAlarm(events.CloudWatchAlarmSNSPayload{AlarmName: name, NewStateValue: "ALARM"}, cfg, time.Unix(0, 0))
 	if inc.Kind != alarm.KindDown || inc.Severity != cfg.Defaults.Severity || inc.Spec != nil || inc.Subject() != "Removed" {
 		t.Errorf("got %+v", inc)
 	}
@@ -92,7 +92,7 @@ func TestDedupKeyIsTheAlarmName(t *testing.T) {
 	if foreign.DedupKey() != "arn:aws:cloudwatch:us-east-1:123456789012:alarm:prod-db-cpu-high" {
 		t.Errorf("foreign dedup key %q", foreign.DedupKey())
 	}
-	long := Incident{Kind: alarm.KindForeign, AlarmName: strings.Repeat("x", 300)}
+	long := Alarm{Kind: alarm.KindForeign, AlarmName: strings.Repeat("x", 300)}
 	if len(long.DedupKey()) != 255 {
 		t.Errorf("dedup key longer than PagerDuty allows: %d", len(long.DedupKey()))
 	}
@@ -171,7 +171,7 @@ func FuzzParseAlarm(f *testing.F) {
 			}
 			return
 		}
-		inc := NewIncident(p, cfg, now)
+		inc := NewAlarm(p, cfg, now)
 		if inc.Kind == "" || inc.Severity == "" || inc.Subject() == "" && strings.TrimSpace(p.AlarmName) != "" {
 			t.Fatalf("incomplete incident %+v", inc)
 		}

@@ -1,4 +1,4 @@
-package alert
+package notify
 
 import (
 	"context"
@@ -49,7 +49,7 @@ func NewSNS(client Publisher, topicARN string) *SNS {
 func (s *SNS) Name() string { return "sns" }
 
 // Notify implements Channel.
-func (s *SNS) Notify(ctx context.Context, inc *Incident, r Rendered) error {
+func (s *SNS) Notify(ctx context.Context, inc *Alarm, r Rendered) error {
 	if !r.Publish {
 		return nil
 	}
@@ -64,7 +64,7 @@ func (s *SNS) Notify(ctx context.Context, inc *Incident, r Rendered) error {
 }
 
 // input builds the Publish request; it is separate from sending so tests can read it.
-func (s *SNS) input(inc *Incident, r Rendered) (*sns.PublishInput, error) {
+func (s *SNS) input(inc *Alarm, r Rendered) (*sns.PublishInput, error) {
 	attrs := map[string]types.MessageAttributeValue{}
 	set := func(name, value string) {
 		// Attributes count toward the message's size: a name from the

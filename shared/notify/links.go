@@ -1,4 +1,4 @@
-package alert
+package notify
 
 import (
 	"fmt"
@@ -42,8 +42,8 @@ const (
 	logsRecent = time.Hour
 )
 
-// BuildLinks makes the console links for an incident.
-func BuildLinks(inc *Incident, cfg *check.Config, o LinkOptions) Links {
+// BuildLinks makes the console links for an alarm.
+func BuildLinks(inc *Alarm, cfg *check.Config, o LinkOptions) Links {
 	home := o.HomeRegion
 	if home == "" {
 		home = cfg.HomeRegion

@@ -1,4 +1,4 @@
-package alert
+package notify
 
 import (
 	"context"
@@ -13,13 +13,13 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// Channel delivers an incident's rendered message to one kind of receiver.
+// Channel delivers an alarm's rendered message to one kind of receiver.
 // Notify makes one attempt and says through its error (Retryable) whether
 // another attempt may succeed; retrying is the caller's business (Deliver).
-// A channel with nothing to send for an incident returns nil.
+// A channel with nothing to send for an alarm returns nil.
 type Channel interface {
 	Name() string
-	Notify(ctx context.Context, inc *Incident, r Rendered) error
+	Notify(ctx context.Context, inc *Alarm, r Rendered) error
 }
 
 // Every channel satisfies the interface.
@@ -112,7 +112,7 @@ func ClassifyAWS(err error) error {
 	return Retryable(err)
 }
 
-// RetryPolicy bounds the attempts of one channel for one incident. The
+// RetryPolicy bounds the attempts of one channel for one alarm. The
 // context's deadline bounds it too: no attempt starts after it.
 type RetryPolicy struct {
 	// Attempts is the most attempts made (default 4).

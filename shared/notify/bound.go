@@ -1,4 +1,4 @@
-package alert
+package notify
 
 import (
 	"unicode"
@@ -56,7 +56,7 @@ func text(s string, n int) (out string, cut bool) {
 // a message (see text), and says which were cut, in words. The alarm's
 // identity (Alarm, AlarmARN) is left as it came: the pager's dedup key and
 // the links are made from it.
-func (i *Incident) forMessages() (c *Incident, cut []string) {
+func (i *Alarm) forMessages() (c *Alarm, cut []string) {
 	b := *i
 	bound := func(what string, s *string, n int) {
 		var was bool

@@ -1,4 +1,4 @@
-package alert
+package notify
 
 import (
 	"github.com/lookout-monitoring/lookout/shared/alarm"
@@ -180,7 +180,7 @@ func TestWhoIsTold(t *testing.T) {
 		{alarm.StateInsufficient, alarm.StateOK, true, ""},
 		{alarm.StateInsufficient, alarm.StateAlarm, true, ""},
 	} {
-		inc := Incident{Kind: alarm.KindDown, State: c.state, Previous: c.previous, AlarmName: "a", App: "app", AreaName: "A"}
+		inc := Alarm{Kind: alarm.KindDown, State: c.state, Previous: c.previous, AlarmName: "a", App: "app", AreaName: "A"}
 		r := Render(&inc, Details{}, Links{}, goldenNow)
 		var action PagerAction
 		if r.Pager != nil {

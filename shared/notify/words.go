@@ -1,9 +1,10 @@
-package alert
+package notify
 
 import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/lookout-monitoring/lookout/shared/alarm"
 )
@@ -12,7 +13,7 @@ import (
 // incident say the same thing.
 
 // verb is the word for what is wrong: "down", "slow", "silent", "in ALARM".
-func verb(inc *Incident) string {
+func verb(inc *Alarm) string {
 	switch inc.Kind {
 	case alarm.KindDown, alarm.KindSlow, alarm.KindSilent:
 		return string(inc.Kind)
@@ -21,7 +22,7 @@ func verb(inc *Incident) string {
 }
 
 // badStatus is the per-location status that makes up this kind of alarm.
-func badStatus(inc *Incident) Status {
+func badStatus(inc *Alarm) Status {
 	if inc.Kind == alarm.KindSlow {
 		return StatusSlow
 	}
@@ -30,7 +31,7 @@ func badStatus(inc *Incident) Status {
 
 // culprits are the locations that found the area down (or slow) in their
 // latest round; if none did, those that did so at any time in the window.
-func culprits(inc *Incident, d Details) []LocationStatus {
+func culprits(inc *Alarm, d Details) []LocationStatus {
 	var now, recent []LocationStatus
 	for _, l := range d.Locations {
 		if l.Status == badStatus(inc) || (inc.Kind == alarm.KindSlow && l.Status == StatusFailing) {
@@ -84,9 +85,9 @@ func locationNote(l LocationStatus) string {
 	return l.Label + " " + string(l.Status)
 }
 
-// Headline is the one-line account of an incident used by the email subject
+// Headline is the one-line account of an alarm used by the email subject
 // and the page summary, e.g. "down from London and Mumbai (2 of 4)".
-func Headline(inc *Incident, d Details) string {
+func Headline(inc *Alarm, d Details) string {
 	switch {
 	case inc.Kind == alarm.KindForeign:
 		return "CloudWatch alarm, not from Lookout"
@@ -113,7 +114,7 @@ func Headline(inc *Incident, d Details) string {
 
 // Situation is Headline plus the other locations' latest figures:
 // "down from London and Mumbai (2 of 4); New York 380 ms, Sydney 420 ms".
-func Situation(inc *Incident, d Details) string {
+func Situation(inc *Alarm, d Details) string {
 	h := Headline(inc, d)
 	if !d.Available || len(d.Locations) == 0 || inc.Kind == alarm.KindForeign || inc.State == alarm.StateInsufficient {
 		return h
@@ -167,7 +168,7 @@ func Situation(inc *Incident, d Details) string {
 }
 
 // silentSince says how long a silent location has been quiet.
-func silentSince(inc *Incident, d Details) string {
+func silentSince(inc *Alarm, d Details) string {
 	for _, l := range d.Locations {
 		if l.Label == inc.Location && !l.LastHeartbeat.IsZero() {
 			return "last heartbeat " + clock(l.LastHeartbeat)
@@ -196,7 +197,7 @@ func comparison(op string) string {
 
 // thresholdText describes when the alarm fires, from the checks file when it
 // knows the alarm, else from what CloudWatch sent.
-func thresholdText(inc *Incident) string {
+func thresholdText(inc *Alarm) string {
 	if s := inc.Spec; s != nil {
 		return fmt.Sprintf("%s(%s) %s %g in %d of %d periods of %d s; missing data %s",
 			s.Statistic, s.Metric, comparison(s.Comparison), s.Threshold,
@@ -228,9 +229,47 @@ func thresholdText(inc *Incident) string {
 }
 
 // ruleText is the alarm's rule in words.
-func ruleText(inc *Incident) string {
+func ruleText(inc *Alarm) string {
 	if inc.Spec != nil && inc.Spec.Description != "" {
 		return inc.Spec.Description
 	}
 	return inc.Description
+}
+
+// asciiLine makes s a single line of printable ASCII (SNS email subjects
+// allow nothing else).
+func asciiLine(s string) string {
+	var b strings.Builder
+	for _, r := range oneLine(s) {
+		switch f := gsm7Fallback[r]; {
+		case r >= ' ' && r <= '~':
+			b.WriteRune(r)
+		case f != "" && f[0] >= ' ' && f[0] <= '~':
+			b.WriteString(f)
+		default:
+			b.WriteByte('?')
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// oneLine folds whitespace runs (newlines included) into single spaces.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+}
+
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	r[0] = unicode.ToUpper(r[0])
+	return string(r) + "."
+}
+
+func orUnknown(s alarm.State) string {
+	if s == "" {
+		return "unknown"
+	}
+	return string(s)
 }

@@ -1,4 +1,4 @@
-package alert
+package notify
 
 import (
 	"bytes"
@@ -109,7 +109,7 @@ func TestHostileAlarmsRenderWithinLimits(t *testing.T) {
 }
 
 // checkSNS: the SNS request fits SNS, attributes included.
-func checkSNS(t *testing.T, inc *Incident, r Rendered) {
+func checkSNS(t *testing.T, inc *Alarm, r Rendered) {
 	t.Helper()
 	p := &recordingPublisher{}
 	if err := NewSNS(p, "arn:aws:sns:us-east-1:1:t").Notify(context.Background(), inc, r); err != nil {

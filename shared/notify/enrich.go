@@ -1,4 +1,4 @@
-package alert
+package notify
 
 import (
 	"context"
@@ -64,7 +64,7 @@ type Details struct {
 	Locations []LocationStatus
 }
 
-// Enricher reads per-location detail for an incident from the home region.
+// Enricher reads per-location detail for an alarm from the home region.
 type Enricher struct {
 	Client MetricDataGetter
 	Config *check.Config
@@ -76,7 +76,7 @@ type Enricher struct {
 // Enrich reads, for every location, the latest round's status, its latest
 // latency and (for silent alarms) its last heartbeat. Foreign alarms have no
 // Lookout metrics: their details are empty and unavailable, without error.
-func (e *Enricher) Enrich(ctx context.Context, inc *Incident, now time.Time) (Details, error) {
+func (e *Enricher) Enrich(ctx context.Context, inc *Alarm, now time.Time) (Details, error) {
 	if inc.Kind == alarm.KindForeign || e == nil || e.Client == nil {
 		return Details{}, nil
 	}

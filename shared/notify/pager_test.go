@@ -1,4 +1,4 @@
-package alert
+package notify
 
 import (
 	"context"
@@ -100,7 +100,7 @@ func staticKey(key string, calls *atomic.Int32) check.Resolver {
 
 var testKeyRef = check.Ref{Kind: check.RefSSM, Arg: "/lookout/pagerduty"}
 
-func renderSample(t *testing.T, sample string) (Incident, Rendered) {
+func renderSample(t *testing.T, sample string) (Alarm, Rendered) {
 	t.Helper()
 	inc := sampleIncident(t, sample)
 	return inc, Render(&inc, fakeDetails(goldenNow, nil), BuildLinks(&inc, testConfig(t), goldenLinks), goldenNow)

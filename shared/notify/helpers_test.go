@@ -1,4 +1,4 @@
-package alert
+package notify
 
 import (
 	"encoding/json"
@@ -57,7 +57,7 @@ func readEvent(t testing.TB, path string) (events.SNSEvent, []byte) {
 }
 
 // sampleIncident parses the first record of events/<name>.
-func sampleIncident(t testing.TB, name string) Incident {
+func sampleIncident(t testing.TB, name string) Alarm {
 	t.Helper()
 	ev, _ := readEvent(t, filepath.Join(eventsDir, name))
 	inc, err := FromRecord(ev.Records[0], testConfig(t))

@@ -1,4 +1,4 @@
-package alert
+package notify
 
 import (
 	"context"
@@ -127,8 +127,8 @@ type boundedError struct{ err error }
 func (e boundedError) Error() string { return logline.Clip(e.err.Error()) }
 func (e boundedError) Unwrap() error { return e.err }
 
-// Notify enriches, renders and delivers one incident.
-func (h *Handler) Notify(ctx context.Context, inc *Incident) error {
+// Notify enriches, renders and delivers one alarm.
+func (h *Handler) Notify(ctx context.Context, inc *Alarm) error {
 	log := h.o.Logger.With("message_id", inc.MessageID, "alarm", inc.AlarmName, "kind", string(inc.Kind),
 		"state", string(inc.State), "severity", string(inc.NotifySeverity()))
 	if inc.AreaID != "" {
@@ -163,7 +163,7 @@ func pagerAction(r Rendered) string {
 
 // deliver runs every channel concurrently, each with its own retries, and
 // joins the failures: one channel failing never stops another.
-func (h *Handler) deliver(ctx context.Context, log *slog.Logger, inc *Incident, r Rendered) error {
+func (h *Handler) deliver(ctx context.Context, log *slog.Logger, inc *Alarm, r Rendered) error {
 	errs := make([]error, len(h.o.Channels))
 	var wg sync.WaitGroup
 	for i, ch := range h.o.Channels {

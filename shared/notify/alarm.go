@@ -1,4 +1,4 @@
-package alert
+package notify
 
 import (
 	"encoding/json"
@@ -23,8 +23,8 @@ const SeverityInfo check.Severity = "info"
 // notification. Such a record is logged and skipped: retrying cannot fix it.
 var ErrMalformed = errors.New("not a CloudWatch alarm notification")
 
-// Incident is one alarm state change, in the words of the checks file.
-type Incident struct {
+// Alarm is one alarm state change, in the words of the checks file.
+type Alarm struct {
 	// MessageID is the SNS message id of the notification (for logs).
 	MessageID string
 	// Alarm is the parsed Lookout alarm name; zero for a foreign alarm.
@@ -59,9 +59,9 @@ type Incident struct {
 	Trigger events.CloudWatchAlarmTrigger
 }
 
-// Subject is what the incident is about, for people: the area's name, the
+// Subject is what the alarm is about, for people: the area's name, the
 // location's label, or the foreign alarm's name.
-func (i *Incident) Subject() string {
+func (i *Alarm) Subject() string {
 	switch {
 	case i.AreaName != "":
 		return i.AreaName
@@ -72,7 +72,7 @@ func (i *Incident) Subject() string {
 }
 
 // Recovered says the alarm went back to OK from ALARM.
-func (i *Incident) Recovered() bool {
+func (i *Alarm) Recovered() bool {
 	return i.State == alarm.StateOK && i.Previous == alarm.StateAlarm
 }
 
@@ -80,10 +80,10 @@ func (i *Incident) Recovered() bool {
 // length of this property is 255 characters" (Events API v2, Send an Alert Event).
 const maxDedupKey = 255
 
-// DedupKey identifies the incident at the pager across trigger and resolve:
+// DedupKey identifies the alarm at the pager across trigger and resolve:
 // the Lookout alarm name (stable per app, kind and subject), or for a foreign
 // alarm its ARN (else its name), cut to 255 bytes on a character boundary.
-func (i *Incident) DedupKey() string {
+func (i *Alarm) DedupKey() string {
 	key := i.AlarmARN
 	if i.Kind != alarm.KindForeign {
 		key = i.Alarm.String()
@@ -104,7 +104,7 @@ func (i *Incident) DedupKey() string {
 // NotifySeverity is the severity a notification carries (the SNS message
 // attribute "severity"): the alarm's severity, except that an alarm lacking
 // data is only informational.
-func (i *Incident) NotifySeverity() check.Severity {
+func (i *Alarm) NotifySeverity() check.Severity {
 	if i.State == alarm.StateInsufficient {
 		return SeverityInfo
 	}
@@ -112,7 +112,7 @@ func (i *Incident) NotifySeverity() check.Severity {
 }
 
 // ParseAlarm decodes the Message of an SNS record as a CloudWatch alarm
-// notification and checks the fields an Incident needs.
+// notification and checks the fields an Alarm needs.
 func ParseAlarm(message string) (events.CloudWatchAlarmSNSPayload, error) {
 	var p events.CloudWatchAlarmSNSPayload
 	if err := json.Unmarshal([]byte(message), &p); err != nil {
@@ -129,21 +129,21 @@ func ParseAlarm(message string) (events.CloudWatchAlarmSNSPayload, error) {
 	return p, nil
 }
 
-// FromRecord parses one SNS record into an Incident.
-func FromRecord(rec events.SNSEventRecord, cfg *check.Config) (Incident, error) {
+// FromRecord parses one SNS record into an Alarm.
+func FromRecord(rec events.SNSEventRecord, cfg *check.Config) (Alarm, error) {
 	p, err := ParseAlarm(rec.SNS.Message)
 	if err != nil {
-		return Incident{MessageID: rec.SNS.MessageID}, err
+		return Alarm{MessageID: rec.SNS.MessageID}, err
 	}
-	inc := NewIncident(p, cfg, rec.SNS.Timestamp)
+	inc := NewAlarm(p, cfg, rec.SNS.Timestamp)
 	inc.MessageID = rec.SNS.MessageID
 	return inc, nil
 }
 
-// NewIncident maps a parsed alarm to an Incident using the checks file.
+// NewAlarm maps a parsed alarm to an Alarm using the checks file.
 // published is the SNS timestamp, used when the alarm's own time is unreadable.
-func NewIncident(p events.CloudWatchAlarmSNSPayload, cfg *check.Config, published time.Time) Incident {
-	inc := Incident{
+func NewAlarm(p events.CloudWatchAlarmSNSPayload, cfg *check.Config, published time.Time) Alarm {
+	inc := Alarm{
 		AlarmName:   p.AlarmName,
 		AlarmARN:    p.AlarmARN,
 		Region:      regionFromARN(p.AlarmARN),

@@ -1,0 +1,51 @@
+package notify
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lookout-monitoring/lookout/shared/alarm"
+)
+
+// RenderSMS renders the text message: GSM-7 basic characters only, at most
+// MaxSMS characters, e.g. "DOWN Sign-in (taskboard): London, Mumbai 2/4 since 14:02Z".
+func RenderSMS(inc *Alarm, d Details) string {
+	inc, _ = inc.forMessages()
+	var s string
+	who := inc.Subject() + " (" + inc.App + ")"
+	switch {
+	case inc.Kind == alarm.KindForeign:
+		s = string(inc.State) + " " + inc.AlarmName
+		if inc.State == alarm.StateAlarm {
+			s += ": " + inc.Reason
+		} else {
+			s += at(" ", inc.Since)
+		}
+	case inc.State == alarm.StateInsufficient:
+		s = fmt.Sprintf("NO DATA %s %s alarm%s", who, inc.Kind, at(" since ", inc.Since))
+	case inc.State == alarm.StateOK && inc.Kind == alarm.KindSilent:
+		s = fmt.Sprintf("OK %s reporting again%s", who, at(" ", inc.Since))
+	case inc.State == alarm.StateOK:
+		s = fmt.Sprintf("OK %s recovered%s", who, at(" ", inc.Since))
+	case !d.Available:
+		s = fmt.Sprintf("%s %s%s, details n/a", stateWord(inc), who, at(" since ", inc.Since))
+	case inc.Kind == alarm.KindSilent:
+		s = fmt.Sprintf("SILENT %s: %s", who, silentSince(inc, d))
+	default:
+		s = fmt.Sprintf("%s %s", stateWord(inc), who)
+		if c := culprits(inc, d); len(c) > 0 {
+			s += fmt.Sprintf(": %s %d/%d", strings.Join(labels(c), ", "), len(c), len(d.Locations))
+		}
+		s += at(" since ", inc.Since)
+	}
+	return truncateRunes(GSM7(oneLine(s)), MaxSMS)
+}
+
+// at writes prefix and t as 14:02Z; nothing when the time is unknown.
+func at(prefix string, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return prefix + clock(t)
+}
