@@ -93,6 +93,10 @@ func (n AlarmName) String() string {
 	return alarmPrefix + n.App + "." + string(n.Kind) + "." + n.Subject
 }
 
+// AlarmPrefix is what every alarm name of app starts with, lookout.<app>.,
+// for DescribeAlarms' AlarmNamePrefix and IAM resource patterns.
+func AlarmPrefix(app string) string { return alarmPrefix + app + "." }
+
 // ParseAlarmName reads a name made by String; ok is false for anyone else's alarm.
 func ParseAlarmName(s string) (n AlarmName, ok bool) {
 	rest, found := strings.CutPrefix(s, alarmPrefix)
