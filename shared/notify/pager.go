@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/lookout-monitoring/lookout/shared/alarm"
@@ -250,13 +248,9 @@ func ParseKeyRef(s string) (ref check.Ref, ok bool) {
 // PagerDuty sends Events API v2 events: trigger on ALARM, resolve on OK, with
 // the alarm's stable dedup key so a retry or a resolve finds the same alert.
 type PagerDuty struct {
-	url      string
-	client   *http.Client
-	resolver check.Resolver
-	ref      check.Ref
-
-	mu  sync.Mutex
-	key string // the routing key, once read
+	url    string
+	client *http.Client
+	key    *secretOnce // the routing key
 }
 
 // NewPagerDuty returns the channel posting to url (DefaultPagerURL if ""),
@@ -268,40 +262,18 @@ func NewPagerDuty(url string, client *http.Client, resolver check.Resolver, ref 
 	if client == nil {
 		client = http.DefaultClient
 	}
-	return &PagerDuty{url: url, client: client, resolver: resolver, ref: ref}
+	return &PagerDuty{url: url, client: client, key: &secretOnce{what: "routing key", resolver: resolver, ref: ref}}
 }
 
 // Name implements Channel.
 func (p *PagerDuty) Name() string { return "pagerduty" }
-
-// routingKey reads the key once; a failed read is tried again next time.
-func (p *PagerDuty) routingKey(ctx context.Context) (string, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.key != "" {
-		return p.key, nil
-	}
-	if p.resolver == nil {
-		return "", Final(errors.New("routing key: no resolver"))
-	}
-	key, err := p.resolver.Resolve(ctx, p.ref)
-	if err != nil {
-		return "", ClassifyAWS(fmt.Errorf("routing key %s: %w", p.ref, err))
-	}
-	key = strings.TrimSpace(key)
-	if key == "" {
-		return "", Final(fmt.Errorf("routing key %s is empty", p.ref))
-	}
-	p.key = key
-	return key, nil
-}
 
 // Notify implements Channel.
 func (p *PagerDuty) Notify(ctx context.Context, inc *Alarm, r Rendered) error {
 	if r.Pager == nil {
 		return nil
 	}
-	key, err := p.routingKey(ctx)
+	key, err := p.key.get(ctx)
 	if err != nil {
 		return err
 	}
@@ -330,12 +302,4 @@ func (p *PagerDuty) Notify(ctx context.Context, inc *Alarm, r Rendered) error {
 		return fmt.Errorf("%s %s: %w", ev.EventAction, ev.DedupKey, err)
 	}
 	return nil
-}
-
-// redact hides the routing key should a server or transport echo it back.
-func redact(s, key string) string {
-	if key == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, key, "[redacted]")
 }
