@@ -90,6 +90,12 @@ func (i *Alarm) DedupKey() string {
 	} else if key == "" {
 		key = i.AlarmName
 	}
+	return boundKey(key)
+}
+
+// boundKey makes key valid UTF-8 of at most maxDedupKey bytes, cut on a
+// character boundary.
+func boundKey(key string) string {
 	key = strings.ToValidUTF8(key, "\uFFFD")
 	if len(key) > maxDedupKey {
 		cut := maxDedupKey
@@ -157,40 +163,52 @@ func NewAlarm(p events.CloudWatchAlarmSNSPayload, cfg *check.Config, published t
 		Description: p.AlarmDescription,
 		Trigger:     p.Trigger,
 	}
-	name, ok := alarm.ParseAlarmName(p.AlarmName)
-	if !ok {
-		return inc
+	if name, ok := alarm.ParseAlarmName(p.AlarmName); ok {
+		inc.describe(name, cfg)
 	}
-	inc.Alarm, inc.App, inc.Kind = name, name.App, name.Kind
+	return inc
+}
+
+// AlarmOf describes a Lookout alarm from its name alone, in the words of
+// the checks file: an incident's member, known by name in the ledger.
+func AlarmOf(name alarm.AlarmName, cfg *check.Config) Alarm {
+	a := Alarm{AlarmName: name.String(), App: cfg.App, Kind: alarm.KindForeign, Severity: check.Warning}
+	a.describe(name, cfg)
+	return a
+}
+
+// describe fills what the checks file says of a Lookout alarm: its kind,
+// area or location, runbook, rule and severity.
+func (i *Alarm) describe(name alarm.AlarmName, cfg *check.Config) {
+	i.Alarm, i.App, i.Kind = name, name.App, name.Kind
 	for _, spec := range alarm.Alarms(cfg) {
 		if spec.Name == name {
-			inc.Spec = &spec
-			inc.Severity = spec.Severity
+			i.Spec = &spec
+			i.Severity = spec.Severity
 			break
 		}
 	}
 	switch name.Kind {
 	case alarm.KindDown, alarm.KindSlow:
-		inc.AreaID, inc.AreaName = name.Subject, name.Subject
+		i.AreaID, i.AreaName = name.Subject, name.Subject
 		if a := cfg.Area(name.Subject); a != nil && name.App == cfg.App {
-			inc.AreaName, inc.Runbook = a.Name, a.Runbook
+			i.AreaName, i.Runbook = a.Name, a.Runbook
 		}
-		if inc.Spec == nil && name.Kind == alarm.KindDown {
+		if i.Spec == nil && name.Kind == alarm.KindDown {
 			// An area the checks file no longer knows: err on the side of waking someone.
-			inc.Severity = cfg.Defaults.Severity
+			i.Severity = cfg.Defaults.Severity
 		}
 	case alarm.KindSilent:
-		inc.Location = name.Subject
+		i.Location = name.Subject
 		for region, label := range cfg.Locations {
 			if label == name.Subject {
-				inc.LocationRegion = region
+				i.LocationRegion = region
 			}
 		}
 	}
-	if inc.Severity == "" {
-		inc.Severity = check.Critical
+	if i.Severity == "" {
+		i.Severity = check.Critical
 	}
-	return inc
 }
 
 // CloudWatch writes StateChangeTime as 2015-06-03T17:43:27.123+0000.

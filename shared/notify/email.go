@@ -2,10 +2,12 @@ package notify
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/lookout-monitoring/lookout/shared/alarm"
+	"github.com/lookout-monitoring/lookout/shared/check"
 )
 
 // RenderEmail renders the email's subject (ASCII, at most MaxSubject
@@ -171,4 +173,179 @@ func since(t, now time.Time) string {
 		return fmt.Sprintf("%s (%d min ago)", s, int(ago.Minutes()))
 	}
 	return fmt.Sprintf("%s (%d h ago)", s, int(ago.Hours()))
+}
+
+// RenderIncidentEmail renders one incident message as an email: the subject
+// (ASCII, at most MaxSubject characters: the worst state, the app, what is
+// wrong) and a plain-text body naming every member with its per-location
+// detail. A resolve carries the incident's account: what failed, where,
+// from when to when, and its timeline.
+func RenderIncidentEmail(n *IncidentNotice, l IncidentLinks, now time.Time) (subject, body string) {
+	app := first(text(n.App, maxName))
+	what := first(text(n.What(), maxDetail))
+	subject = n.Word() + " " + app + ": " + what
+	if n.Kind == IncidentResolve {
+		subject += " (" + minutes(n.Duration(now)) + ")"
+	}
+	if n.Test {
+		subject = "[TEST] " + subject
+	}
+	subject = truncateRunes(asciiLine(subject), MaxSubject)
+
+	var b strings.Builder
+	if n.Test {
+		b.WriteString("THIS IS A TEST sent with `lookout test-page`: nothing is wrong.\n\n")
+	}
+	told, muted := n.firing()
+	switch {
+	case n.Kind == IncidentResolve:
+		fmt.Fprintf(&b, "%s's incident is RESOLVED: every alarm is OK again.\n", app)
+		end := stamp(n.Resolved)
+		if y, m, d := n.Opened.UTC().Date(); !n.Resolved.IsZero() && n.Resolved.UTC().Day() == d && n.Resolved.UTC().Month() == m && n.Resolved.UTC().Year() == y {
+			end = n.Resolved.UTC().Format("15:04 MST")
+		}
+		fmt.Fprintf(&b, "It lasted %s, from %s to %s.\n", minutes(n.Duration(now)), stamp(n.Opened), end)
+	case len(told) == 0:
+		fmt.Fprintf(&b, "%s's incident is recovering: no alarm fires, the incident resolves once\nthey stay OK.\n", app)
+		fmt.Fprintf(&b, "It began %s.\n", since(n.Opened, now))
+	default:
+		verb := "has an incident"
+		if n.Kind == IncidentReminder {
+			verb = "still has an incident, open for " + minutes(n.Duration(now))
+		}
+		fmt.Fprintf(&b, "%s %s: %s.\n", app, verb, what)
+		fmt.Fprintf(&b, "It began %s.\n", since(n.Opened, now))
+	}
+	fmt.Fprintf(&b, "Severity: %s. Incident: %s\n", n.Severity, first(text(n.ID, maxName)))
+	if len(n.Changes) > 0 {
+		b.WriteString("\nSince the last message:\n")
+		for _, c := range n.Changes {
+			fmt.Fprintf(&b, "  %s\n", first(text(c, maxDetail)))
+		}
+	}
+
+	if n.Kind == IncidentResolve {
+		b.WriteString("\nWhat failed, where, and for how long:\n")
+		w := 0
+		for i := range n.Members {
+			w = max(w, len([]rune(first(text(n.Members[i].Subject(), maxName)))))
+		}
+		for i := range n.Members {
+			m := &n.Members[i]
+			end := m.Since
+			if m.Firing() || end.IsZero() {
+				end = n.Resolved
+			}
+			fmt.Fprintf(&b, "  %-*s  %-6s %s - %s  %-8s %s\n", w, first(text(m.Subject(), maxName)), m.Kind,
+				clock(m.FirstFired), clock(end), minutes(end.Sub(m.FirstFired)), whereBad(m))
+		}
+		if len(n.Timeline) > 0 {
+			b.WriteString("\nTimeline:\n")
+			if n.TimelineDropped > 0 {
+				fmt.Fprintf(&b, "  (%d earlier entries not kept)\n", n.TimelineDropped)
+			}
+			for _, e := range n.Timeline {
+				fmt.Fprintf(&b, "  %s  %s\n", clock(e.At), first(text(e.Text, maxDetail)))
+			}
+		}
+	} else {
+		// The worst first: a person reads the critical members before the rest.
+		slices.SortStableFunc(told, func(x, y *Member) int { return severityRank(x.Severity) - severityRank(y.Severity) })
+		for _, m := range told {
+			memberBlock(&b, m, l, now)
+		}
+		var recovered []string
+		for i := range n.Members {
+			if m := &n.Members[i]; !m.Firing() && m.Muted == "" {
+				recovered = append(recovered, fmt.Sprintf("%s (%s, OK since %s)", first(text(m.Subject(), maxName)), m.Kind, clock(m.Since)))
+			}
+		}
+		if len(recovered) > 0 {
+			b.WriteString("\nRecovered, still part of this incident:\n")
+			for _, r := range recovered {
+				fmt.Fprintf(&b, "  %s\n", r)
+			}
+		}
+		if len(muted) > 0 {
+			b.WriteString("\nIn a maintenance window (they page nobody until it ends):\n")
+			for _, m := range muted {
+				fmt.Fprintf(&b, "  %s %s since %s: %s\n", first(text(m.Subject(), maxName)), m.Kind, clock(m.Since), first(text(m.Muted, maxDetail)))
+			}
+		}
+	}
+
+	b.WriteString("\n")
+	if u := href(l.Dashboard); u != "" {
+		fmt.Fprintf(&b, "%-11s%s\n", "Dashboard:", u)
+	}
+	var logs []Link
+	for _, g := range l.Logs {
+		if href(g.Href) != "" {
+			logs = append(logs, g)
+		}
+	}
+	if len(logs) > 0 {
+		b.WriteString("Probe logs of the incident (CloudWatch Logs Insights, per location):\n")
+		for _, g := range logs {
+			fmt.Fprintf(&b, "  %s: %s\n", first(text(g.Text, maxName)), g.Href)
+		}
+	}
+	b.WriteString("\n-- \nLookout synthetic monitoring of " + app + ". One message per outage: ")
+	switch {
+	case n.Kind == IncidentResolve:
+		b.WriteString("this one closes it.\n")
+	case n.RemindEvery > 0:
+		fmt.Fprintf(&b, "updates as it changes,\na reminder every %s while it lasts, and one when it resolves.\n", minutes(n.RemindEvery))
+	default:
+		b.WriteString("updates as it changes,\nand one when it resolves.\n")
+	}
+	return subject, b.String()
+}
+
+// memberBlock writes one firing member: its state, situation, per-location
+// table and links.
+func memberBlock(b *strings.Builder, m *Member, l IncidentLinks, now time.Time) {
+	a, _ := m.forMessages()
+	fmt.Fprintf(b, "\n== %s: %s since %s, for %s (%s)\n", a.Subject(), strings.ToUpper(string(a.Kind)), clock(m.FirstFired),
+		minutes(now.Sub(m.FirstFired)), a.Severity)
+	d := m.Details
+	switch {
+	case !d.Available:
+		b.WriteString("Per-location details are unavailable: the metrics could not be read from\nCloudWatch in time. The dashboard has them.\n")
+	case a.Kind == alarm.KindSilent:
+		b.WriteString(sentence(Situation(a, d)) + "\n")
+		heartbeatTable(b, d)
+	default:
+		b.WriteString(sentence(Situation(a, d)) + "\n")
+		statusTable(b, a, d)
+	}
+	if r := first(text(ruleText(a), maxDetail)); r != "" {
+		fmt.Fprintf(b, "%-11s%s\n", "Rule:", r)
+	}
+	ml := l.Members[m.AlarmName]
+	if u := href(ml.Runbook); u != "" {
+		fmt.Fprintf(b, "%-11s%s\n", "Runbook:", u)
+	}
+	if u := href(ml.Alarm); u != "" {
+		fmt.Fprintf(b, "%-11s%s\n", "Alarm:", u)
+	}
+}
+
+// stamp writes a time as 2026-12-02 14:07 UTC.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "an unknown time"
+	}
+	return t.UTC().Format("2006-01-02 15:04 MST")
+}
+
+// severityRank orders severities worst first.
+func severityRank(s check.Severity) int {
+	switch s {
+	case check.Critical:
+		return 0
+	case check.Warning:
+		return 1
+	}
+	return 2
 }

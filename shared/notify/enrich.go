@@ -80,18 +80,38 @@ func (e *Enricher) Enrich(ctx context.Context, inc *Alarm, now time.Time) (Detai
 	if inc.Kind == alarm.KindForeign || e == nil || e.Client == nil {
 		return Details{}, nil
 	}
-	window, timeout := e.Window, e.Timeout
+	window := e.Window
 	if window <= 0 {
 		window = DefaultEnrichWindow
 	}
+	to := now.UTC().Truncate(time.Minute).Add(time.Minute)
+	return e.EnrichSpan(ctx, inc, to.Add(-window), to)
+}
+
+// MaxEnrichSpan bounds the span EnrichSpan reads: an incident's resolve
+// message tells where each member failed over at most its last six hours.
+const MaxEnrichSpan = 6 * time.Hour
+
+// EnrichSpan is Enrich over [from, to), whole minutes, at most MaxEnrichSpan
+// (the latest part of a longer span): BadMinutes then count the minutes of
+// the span each location found the area bad.
+func (e *Enricher) EnrichSpan(ctx context.Context, inc *Alarm, from, to time.Time) (Details, error) {
+	if inc.Kind == alarm.KindForeign || e == nil || e.Client == nil {
+		return Details{}, nil
+	}
+	timeout := e.Timeout
 	if timeout <= 0 {
 		timeout = DefaultEnrichTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-
-	to := now.UTC().Truncate(time.Minute).Add(time.Minute)
-	from := to.Add(-window)
+	from, to = from.UTC().Truncate(time.Minute), to.UTC().Truncate(time.Minute)
+	if to.Sub(from) > MaxEnrichSpan {
+		from = to.Add(-MaxEnrichSpan)
+	}
+	if !from.Before(to) {
+		from = to.Add(-time.Minute)
+	}
 	regions := alarm.LocationRegions(e.Config)
 	ns := alarm.Namespace(inc.App)
 	var queries []types.MetricDataQuery

@@ -3,6 +3,7 @@ package notify
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -137,4 +138,54 @@ func insightsEscape(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// IncidentLinks are where a person goes next from an incident message: the
+// dashboard, each member's runbook and alarm, and per location the probe
+// logs of the incident's areas over its span.
+type IncidentLinks struct {
+	Dashboard string
+	// Members holds each member's runbook and alarm links, by alarm name.
+	Members map[string]Links
+	Logs    []Link
+}
+
+// BuildIncidentLinks makes the console links for an incident message.
+func BuildIncidentLinks(n *IncidentNotice, cfg *check.Config, o LinkOptions, now time.Time) IncidentLinks {
+	out := IncidentLinks{Members: map[string]Links{}}
+	var areas []string
+	silent := false
+	for i := range n.Members {
+		m := &n.Members[i]
+		l := BuildLinks(&m.Alarm, cfg, LinkOptions{HomeRegion: o.HomeRegion, Dashboard: o.Dashboard})
+		out.Dashboard = l.Dashboard
+		out.Members[m.AlarmName] = Links{Runbook: l.Runbook, Alarm: l.Alarm}
+		silent = silent || m.AreaID == ""
+		if m.AreaID != "" && !slices.Contains(areas, m.AreaID) {
+			areas = append(areas, m.AreaID)
+		}
+	}
+	if len(o.ProbeLogGroups) == 0 || n.Opened.IsZero() {
+		return out
+	}
+	query := "fields @timestamp, location, area, verdict, class, message\n"
+	if len(areas) > 0 && !silent { // a silent location's lines say why it stopped, whatever the area
+		quoted := make([]string, len(areas))
+		for i, a := range areas {
+			quoted[i] = fmt.Sprintf("%q", a)
+		}
+		query += "| filter area in [" + strings.Join(quoted, ", ") + "]\n"
+	}
+	query += "| sort @timestamp desc\n| limit 500"
+	end := n.Resolved
+	if end.IsZero() {
+		end = now
+	}
+	for _, region := range alarm.LocationRegions(cfg) {
+		out.Logs = append(out.Logs, Link{
+			Text: cfg.Locations[region],
+			Href: logsInsightsURL(region, o.ProbeLogGroups, query, n.Opened.Add(-logsAround), end.Add(logsAround)),
+		})
+	}
+	return out
 }

@@ -51,10 +51,17 @@ type PagerPayload struct {
 // PagerDetails are the trigger's custom_details.
 type PagerDetails struct {
 	Situation string `json:"situation"`
-	Alarm     string `json:"alarm"`
-	State     string `json:"state"`
+	Alarm     string `json:"alarm,omitempty"`
+	State     string `json:"state,omitempty"`
 	Previous  string `json:"previous_state,omitempty"`
 	Since     string `json:"since"`
+	// Incident, Members, Changes and Muted are an incident's: its id, each
+	// firing member's situation, what changed since the last event, and the
+	// members held back by a maintenance window.
+	Incident string            `json:"incident,omitempty"`
+	Members  map[string]string `json:"members,omitempty"`
+	Changes  []string          `json:"changes,omitempty"`
+	Muted    []string          `json:"muted,omitempty"`
 	Rule      string `json:"rule,omitempty"`
 	Threshold string `json:"threshold,omitempty"`
 	Reason    string `json:"reason,omitempty"`
@@ -177,26 +184,109 @@ func RenderPager(inc *Alarm, d Details, l Links) *PagerEvent {
 		}
 		ev.Payload.CustomDetails.Locations = locs
 	}
-	add := func(label, u string) {
-		switch {
-		case u == "":
-		case href(u) == "":
-			truncated = append(truncated, "links")
-		default:
-			ev.Links = append(ev.Links, PagerLink{Href: u, Text: first(text(label, maxName))})
-		}
-	}
+	add := func(label, u string) { ev.addLink(label, u, &truncated) }
 	add("Runbook", l.Runbook)
 	add("Dashboard", l.Dashboard)
 	add("Alarm", l.Alarm)
 	for _, g := range l.Logs {
 		add("Probe logs: "+g.Text, g.Href)
 	}
-	ev.Payload.CustomDetails.Truncated = truncated
-	ev.fit(maxPagerEvent)
-	slices.Sort(ev.Payload.CustomDetails.Truncated)
-	ev.Payload.CustomDetails.Truncated = slices.Compact(ev.Payload.CustomDetails.Truncated)
+	ev.finish(truncated)
 	return ev
+}
+
+// RenderIncidentPager renders an incident message for the pager: a
+// trigger for open and update (one alert per incident, the same dedup key,
+// the summary and details of now), a resolve for resolve, nothing (nil) for
+// a reminder: PagerDuty escalates on its own.
+func RenderIncidentPager(n *IncidentNotice, l IncidentLinks, now time.Time) *PagerEvent {
+	key := IncidentDedupKey(n.App, n.ID)
+	switch n.Kind {
+	case IncidentResolve:
+		return &PagerEvent{EventAction: PagerResolve, DedupKey: key}
+	case IncidentOpen, IncidentUpdate:
+	default:
+		return nil
+	}
+	app := first(text(n.App, maxName))
+	summary := app + ": " + n.What()
+	if n.Test {
+		summary = "[TEST] " + summary
+	}
+	told, muted := n.firing()
+	d := PagerDetails{
+		Situation: first(text(n.What(), maxDetail)),
+		Since:     n.Opened.UTC().Format(time.RFC3339),
+		Incident:  first(text(n.ID, maxName)),
+		Members:   map[string]string{},
+	}
+	var truncated []string
+	for _, m := range told {
+		a, cut := m.forMessages()
+		truncated = append(truncated, cut...)
+		v := fmt.Sprintf("%s since %s", a.Kind, m.FirstFired.UTC().Format(time.RFC3339))
+		if m.Details.Available {
+			v += ": " + Situation(a, m.Details)
+		} else {
+			v += " (per-location details unavailable)"
+			d.DetailsUnavailable = true
+		}
+		d.Members[a.Subject()] = first(text(v, maxDetail))
+	}
+	for _, c := range n.Changes {
+		d.Changes = append(d.Changes, first(text(c, maxDetail)))
+	}
+	for _, m := range muted {
+		d.Muted = append(d.Muted, first(text(m.Subject()+" ("+m.Muted+")", maxDetail)))
+	}
+	ev := &PagerEvent{
+		EventAction: PagerTrigger,
+		DedupKey:    key,
+		Client:      "Lookout",
+		ClientURL:   href(l.Dashboard),
+		Payload: &PagerPayload{
+			Summary:       truncateRunes(oneLine(summary), maxSummary),
+			Source:        "lookout/" + app,
+			Severity:      pagerSeverity(n.Severity),
+			Timestamp:     now.UTC().Format(time.RFC3339),
+			Component:     app,
+			Group:         app,
+			Class:         "incident",
+			CustomDetails: d,
+		},
+	}
+	add := func(label, u string) { ev.addLink(label, u, &truncated) }
+	add("Dashboard", l.Dashboard)
+	for _, m := range told {
+		ml := l.Members[m.AlarmName]
+		add("Runbook: "+m.Subject(), ml.Runbook)
+		add("Alarm: "+m.Subject(), ml.Alarm)
+	}
+	for _, g := range l.Logs {
+		add("Probe logs: "+g.Text, g.Href)
+	}
+	ev.finish(truncated)
+	return ev
+}
+
+// finish records what was cut and fits the event to PagerDuty's size limit.
+func (e *PagerEvent) finish(truncated []string) {
+	e.Payload.CustomDetails.Truncated = truncated
+	e.fit(maxPagerEvent)
+	slices.Sort(e.Payload.CustomDetails.Truncated)
+	e.Payload.CustomDetails.Truncated = slices.Compact(e.Payload.CustomDetails.Truncated)
+}
+
+// addLink adds a link a person can follow; one too long to follow is left
+// out and noted in truncated.
+func (e *PagerEvent) addLink(label, u string, truncated *[]string) {
+	switch {
+	case u == "":
+	case href(u) == "":
+		*truncated = append(*truncated, "links")
+	default:
+		e.Links = append(e.Links, PagerLink{Href: u, Text: first(text(label, maxName))})
+	}
 }
 
 // fit shrinks a trigger until its JSON is at most limit bytes: first every
@@ -214,6 +304,12 @@ func (e *PagerEvent) fit(limit int) {
 			}
 		}},
 		{"locations", func() { d.Locations = nil }},
+		{"members", func() {
+			for k, v := range d.Members {
+				d.Members[k] = truncateRunes(v, maxName)
+			}
+			d.Changes, d.Muted = nil, nil
+		}},
 		{"links", func() { e.Links, e.ClientURL = nil, "" }},
 	}
 	for _, step := range steps {

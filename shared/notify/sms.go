@@ -49,3 +49,21 @@ func at(prefix string, t time.Time) string {
 	}
 	return prefix + clock(t)
 }
+
+// RenderIncidentSMS renders an incident's text message: GSM-7 basic
+// characters, at most MaxSMS characters, e.g. "DOWN taskboard: Boards, Cards
+// and Search down; Public API slow since 14:07Z" or "RESOLVED taskboard
+// after 14 min: Boards, Cards, Search and Public API".
+func RenderIncidentSMS(n *IncidentNotice, now time.Time) string {
+	app := first(text(n.App, maxName))
+	var s string
+	if n.Kind == IncidentResolve {
+		s = fmt.Sprintf("RESOLVED %s after %s: %s", app, minutes(n.Duration(now)), n.What())
+	} else {
+		s = fmt.Sprintf("%s %s: %s%s", n.Word(), app, n.What(), at(" since ", n.Opened))
+	}
+	if n.Test {
+		s = "TEST " + s
+	}
+	return truncateRunes(GSM7(oneLine(s)), MaxSMS)
+}
