@@ -50,12 +50,16 @@ func (n *notifier) Name() string { return "demo" }
 
 // Notify implements notify.Channel: it keeps, per channel, what the notify
 // topic's subscriptions and the pager would receive.
-func (n *notifier) Notify(_ context.Context, inc *notify.Alarm, r notify.Rendered) error {
+func (n *notifier) Notify(_ context.Context, note *notify.Notice) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	inc, r := note.Alarm, note.Rendered
+	if inc == nil {
+		return nil
+	}
 	if r.Publish {
 		n.got = append(n.got, Message{Channel: "email", Subject: r.Subject, Body: r.Email})
-		// The SMS subscription's filter policy: critical only.
+		// The SMS channel: critical only.
 		if inc.NotifySeverity() == check.Critical {
 			n.got = append(n.got, Message{Channel: "sms", Body: r.SMS})
 		}

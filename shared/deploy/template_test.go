@@ -15,7 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/lookout-monitoring/lookout/shared/alarm"
-	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/notify"
 )
 
 // The tests below read template.yaml as CloudFormation deploys it: expanded by
@@ -298,8 +298,8 @@ func TestTemplateSubscriptionsAndFilterPolicies(t *testing.T) {
 		topic, protocol, endpoint string
 		filter                    any
 	}{
-		"NotifyEmailSubscription":   {"<NotifyTopic>", "email", "oncall@example.com", nil},
-		"NotifySmsSubscription":     {"<NotifyTopic>", "sms", "+447700900123", map[string]any{"severity": []any{string(check.Critical)}}},
+		"NotifyEmailSubscription":   {"<NotifyTopic>", "email", "oncall@example.com", map[string]any{notify.AttrChannel: []any{notify.TopicEmail}}},
+		"NotifySmsSubscription":     {"<NotifyTopic>", "sms", "+447700900123", map[string]any{notify.AttrChannel: []any{notify.TopicSMS}}},
 		"FallbackEmailSubscription": {"<FallbackTopic>", "email", "oncall@example.com", nil},
 		"FallbackSmsSubscription":   {"<FallbackTopic>", "sms", "+447700900123", nil},
 		"NotifyFunctionAlarm":       {"<AlarmTopic>", "lambda", "<NotifyFunction.Arn>", nil},
@@ -324,7 +324,7 @@ func TestTemplateSubscriptionsAndFilterPolicies(t *testing.T) {
 			t.Errorf("%s FilterPolicy = %s, want %s", id, gj, wj)
 		}
 		if w.filter != nil && p["FilterPolicyScope"] != "MessageAttributes" {
-			t.Errorf("%s FilterPolicyScope = %v, want MessageAttributes (the notifier sets severity as a message attribute)", id, p["FilterPolicyScope"])
+			t.Errorf("%s FilterPolicyScope = %v, want MessageAttributes (the notifier sets the channel as a message attribute)", id, p["FilterPolicyScope"])
 		}
 		// No address given: no email or SMS subscription at all.
 		if w.protocol == "email" || w.protocol == "sms" {

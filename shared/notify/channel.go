@@ -13,18 +13,32 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// Channel delivers an alarm's rendered message to one kind of receiver.
-// Notify makes one attempt and says through its error (Retryable) whether
-// another attempt may succeed; retrying is the caller's business (Deliver).
-// A channel with nothing to send for an alarm returns nil.
+// Notice is one thing to tell people: either one alarm's own message
+// (Alarm, rendered for every channel in Rendered: alarms Lookout did not
+// create, and alarms that lack data) or one incident message (Incident, with
+// its Links). Now is the clock the message is rendered at.
+type Notice struct {
+	Alarm    *Alarm
+	Rendered Rendered
+	Incident *IncidentNotice
+	Links    IncidentLinks
+	Now      time.Time
+}
+
+// Channel renders a notice for one kind of receiver and delivers it. Notify
+// makes one attempt and says through its error (Retryable) whether another
+// attempt may succeed; retrying is the caller's business (RetryPolicy). A
+// channel with nothing to send for a notice returns nil.
 type Channel interface {
+	// Name is "email", "sms" or "pager": the channels incident messages name.
 	Name() string
-	Notify(ctx context.Context, inc *Alarm, r Rendered) error
+	Notify(ctx context.Context, n *Notice) error
 }
 
 // Every channel satisfies the interface.
 var (
-	_ Channel = (*SNS)(nil)
+	_ Channel = (*Email)(nil)
+	_ Channel = (*SMS)(nil)
 	_ Channel = (*PagerDuty)(nil)
 )
 

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,28 @@ import (
 	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
 )
+
+// Email is the email channel: the notify topic's email subscriptions.
+type Email struct{ topic *Topic }
+
+// NewEmail returns the email channel publishing to topic.
+func NewEmail(topic *Topic) *Email { return &Email{topic: topic} }
+
+// Name implements Channel.
+func (e *Email) Name() string { return TopicEmail }
+
+// Notify implements Channel: an incident message, or one alarm's email when
+// it is worth one (see Publishes).
+func (e *Email) Notify(ctx context.Context, n *Notice) error {
+	if n.Incident != nil {
+		subject, body := RenderIncidentEmail(n.Incident, n.Links, n.Now)
+		return e.topic.publish(ctx, TopicEmail, subject, body, incidentAttrs(n.Incident))
+	}
+	if n.Alarm == nil || !n.Rendered.Publish {
+		return nil
+	}
+	return e.topic.publish(ctx, TopicEmail, n.Rendered.Subject, n.Rendered.Email, alarmAttrs(n.Alarm))
+}
 
 // RenderEmail renders the email's subject (ASCII, at most MaxSubject
 // characters, starting with the state and the area) and plain-text body.

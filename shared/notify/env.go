@@ -99,7 +99,8 @@ func Setup(env Env, awsCfg aws.Config, log *slog.Logger) (*Handler, error) {
 			o.Region = r
 		}
 	})
-	channels := []Channel{NewSNS(snsClient, env.TopicARN)}
+	topic := NewTopic(snsClient, env.TopicARN)
+	channels := []Channel{NewEmail(topic), NewSMS(topic)}
 	if ref, ok := ParseKeyRef(env.PagerKey); ok {
 		resolver, found := secrets.Resolvers(awsCfg)[ref.Kind]
 		if !found {

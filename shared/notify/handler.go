@@ -169,7 +169,7 @@ func (h *Handler) deliver(ctx context.Context, log *slog.Logger, inc *Alarm, r R
 	for i, ch := range h.o.Channels {
 		wg.Go(func() {
 			attempts, err := h.o.Retry.Do(ctx, func(ctx context.Context) error {
-				return ch.Notify(ctx, inc, r)
+				return ch.Notify(ctx, &Notice{Alarm: inc, Rendered: r, Now: h.o.Now()})
 			})
 			if err != nil {
 				log.ErrorContext(ctx, "delivery failed", "channel", ch.Name(), "attempts", attempts,

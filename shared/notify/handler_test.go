@@ -28,8 +28,9 @@ import (
 	"github.com/lookout-monitoring/lookout/shared/secrets"
 )
 
-// smsFilterPolicy is the SMS subscription's filter, as the template sets it.
-const smsFilterPolicy = `{"severity":["critical"]}`
+// emailFilterPolicy and smsFilterPolicy are the subscriptions' filters, as the template sets them.
+const emailFilterPolicy = `{"channel":["email"]}`
+const smsFilterPolicy = `{"channel":["sms"]}`
 
 // rig is a notifier wired to moto (CloudWatch, SNS, SQS, SSM) and a stand-in
 // PagerDuty. Two SQS queues are subscribed to the notify topic the way the
@@ -59,7 +60,7 @@ func newRig(t *testing.T, pagerScript []int, opts ...rigOption) *rig {
 		t.Fatal(err)
 	}
 	r.topicARN = *topic.TopicArn
-	r.emailURL = r.subscribeQueue(t, "email-like", "")
+	r.emailURL = r.subscribeQueue(t, "email-like", emailFilterPolicy)
 	r.smsURL = r.subscribeQueue(t, "sms-like", smsFilterPolicy)
 
 	// The routing key is a SecureString in SSM, read through shared/secrets.
@@ -74,7 +75,8 @@ func newRig(t *testing.T, pagerScript []int, opts ...rigOption) *rig {
 	o := Options{
 		Config: testConfig(t),
 		Channels: []Channel{
-			NewSNS(r.sns, r.topicARN),
+			NewEmail(NewTopic(r.sns, r.topicARN)),
+			NewSMS(NewTopic(r.sns, r.topicARN)),
 			NewPagerDuty(r.pager.URL(), r.pager.Client(), secrets.SSM(ssmClient), ref),
 		},
 		Enricher: &Enricher{Client: r.cw, Config: testConfig(t)},
@@ -186,6 +188,17 @@ func (r *rig) published(t *testing.T) []map[string]string {
 	return out
 }
 
+// byProtocol keeps the published messages that carry a body for protocol.
+func byProtocol(pub []map[string]string, protocol string) []map[string]string {
+	var out []map[string]string
+	for _, m := range pub {
+		if _, ok := m[protocol]; ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 func (r *rig) invoke(t *testing.T, payload []byte) error {
 	t.Helper()
 	_, err := r.invokeReport(t, payload)
@@ -262,14 +275,20 @@ func TestHandlerWithEverySample(t *testing.T) {
 			}
 
 			pub := r.published(t)
-			if len(pub) != 1 {
-				t.Fatalf("%d messages published", len(pub))
+			emails, texts := byProtocol(pub, "email"), byProtocol(pub, "sms")
+			if len(emails) != 1 || len(pub) != len(emails)+len(texts) {
+				t.Fatalf("%d messages published, %d of them emails", len(pub), len(emails))
 			}
-			if !strings.Contains(pub[0]["email"], w.emailHas) || pub[0]["default"] != e.Message {
-				t.Errorf("email body:\n%s", pub[0]["email"])
+			if !strings.Contains(emails[0]["email"], w.emailHas) || emails[0]["default"] != e.Message {
+				t.Errorf("email body:\n%s", emails[0]["email"])
 			}
-			if s := pub[0]["sms"]; !strings.HasPrefix(s, w.smsBody) || len([]rune(s)) > MaxSMS || !IsGSM7(s) {
-				t.Errorf("sms body %q, want prefix %q", s, w.smsBody)
+			if (len(texts) == 1) != w.sms {
+				t.Errorf("%d text messages published; critical only: %v", len(texts), w.sms)
+			}
+			for _, m := range texts {
+				if s := m["sms"]; !strings.HasPrefix(s, w.smsBody) || len([]rune(s)) > MaxSMS || !IsGSM7(s) {
+					t.Errorf("sms body %q, want prefix %q", s, w.smsBody)
+				}
 			}
 
 			events := r.pager.received()
@@ -339,7 +358,7 @@ func TestPagerFailureStillEmailsAndFailsTheInvocation(t *testing.T) {
 	r := newRig(t, []int{500, 500, 500, 500, 500, 500})
 	_, raw := readEvent(t, filepath.Join(eventsDir, "sns-alarm-down.json"))
 	err := r.invoke(t, raw)
-	if err == nil || !strings.Contains(err.Error(), "pagerduty") {
+	if err == nil || !strings.Contains(err.Error(), "pager: ") {
 		t.Fatalf("want the pager's failure as the invocation's error, got %v", err)
 	}
 	if n := len(r.pager.received()); n != fastRetry.Attempts {
@@ -352,11 +371,11 @@ func TestPagerFailureStillEmailsAndFailsTheInvocation(t *testing.T) {
 
 func TestSNSFailureStillPagesAndFailsTheInvocation(t *testing.T) {
 	r := newRig(t, nil, func(r *rig, o *Options) {
-		o.Channels[0] = NewSNS(r.sns, strings.Replace(r.topicARN, "lookout-notify", "no-such-topic", 1))
+		o.Channels[0] = NewEmail(NewTopic(r.sns, strings.Replace(r.topicARN, "lookout-notify", "no-such-topic", 1)))
 	})
 	_, raw := readEvent(t, filepath.Join(eventsDir, "sns-alarm-down.json"))
 	err := r.invoke(t, raw)
-	if err == nil || !strings.Contains(err.Error(), "sns") {
+	if err == nil || !strings.Contains(err.Error(), "email: ") {
 		t.Fatalf("want the SNS failure as the invocation's error, got %v", err)
 	}
 	if got := r.pager.received(); len(got) != 1 || got[0].EventAction != PagerTrigger {
@@ -376,8 +395,8 @@ func TestEnrichmentFailureStillSends(t *testing.T) {
 	if len(email) != 1 || !strings.Contains(email[0].Message, "Per-location details are unavailable") {
 		t.Fatalf("emails %+v", email)
 	}
-	if pub := r.published(t); len(pub) != 1 || !strings.HasSuffix(pub[0]["sms"], "details n/a") {
-		t.Errorf("sms %v", pub)
+	if texts := byProtocol(r.published(t), "sms"); len(texts) != 1 || !strings.HasSuffix(texts[0]["sms"], "details n/a") {
+		t.Errorf("sms %v", texts)
 	}
 	if got := r.pager.received(); len(got) != 1 || !got[0].Payload.CustomDetails.DetailsUnavailable {
 		t.Errorf("pager %+v", got)
@@ -437,7 +456,7 @@ func TestHugeAlarmNameKeepsLogLinesBounded(t *testing.T) {
 			var logs bytes.Buffer
 			h, err := NewHandler(Options{
 				Config:   testConfig(t),
-				Channels: []Channel{NewSNS(&recordingPublisher{err: errors.New("InvalidParameter")}, "arn:aws:sns:us-east-1:1:t")},
+				Channels: []Channel{NewEmail(NewTopic(&recordingPublisher{err: errors.New("InvalidParameter")}, "arn:aws:sns:us-east-1:1:t"))},
 				Retry:    fastRetry,
 				Logger:   slog.New(newHandler(&logs)),
 			})

@@ -112,7 +112,7 @@ func TestHostileAlarmsRenderWithinLimits(t *testing.T) {
 func checkSNS(t *testing.T, inc *Alarm, r Rendered) {
 	t.Helper()
 	p := &recordingPublisher{}
-	if err := NewSNS(p, "arn:aws:sns:us-east-1:1:t").Notify(context.Background(), inc, r); err != nil {
+	if err := NewEmail(NewTopic(p, "arn:aws:sns:us-east-1:1:t")).Notify(context.Background(), &Notice{Alarm: inc, Rendered: r}); err != nil {
 		t.Fatal(err)
 	}
 	if p.in == nil {
@@ -146,7 +146,7 @@ func TestHostileAlarmsThroughTheHandler(t *testing.T) {
 			var logs bytes.Buffer
 			h, err := NewHandler(Options{
 				Config:   testConfig(t),
-				Channels: []Channel{NewSNS(pub, "arn:aws:sns:us-east-1:1:t"), NewPagerDuty(ps.URL(), ps.Client(), staticKey(testRoutingKey, nil), testKeyRef)},
+				Channels: []Channel{NewEmail(NewTopic(pub, "arn:aws:sns:us-east-1:1:t")), NewSMS(NewTopic(pub, "arn:aws:sns:us-east-1:1:t")), NewPagerDuty(ps.URL(), ps.Client(), staticKey(testRoutingKey, nil), testKeyRef)},
 				Retry:    fastRetry,
 				Logger:   slog.New(slog.NewJSONHandler(&logs, nil)),
 				Now:      func() time.Time { return goldenNow },

@@ -58,13 +58,13 @@ type PagerDetails struct {
 	// Incident, Members, Changes and Muted are an incident's: its id, each
 	// firing member's situation, what changed since the last event, and the
 	// members held back by a maintenance window.
-	Incident string            `json:"incident,omitempty"`
-	Members  map[string]string `json:"members,omitempty"`
-	Changes  []string          `json:"changes,omitempty"`
-	Muted    []string          `json:"muted,omitempty"`
-	Rule      string `json:"rule,omitempty"`
-	Threshold string `json:"threshold,omitempty"`
-	Reason    string `json:"reason,omitempty"`
+	Incident  string            `json:"incident,omitempty"`
+	Members   map[string]string `json:"members,omitempty"`
+	Changes   []string          `json:"changes,omitempty"`
+	Muted     []string          `json:"muted,omitempty"`
+	Rule      string            `json:"rule,omitempty"`
+	Threshold string            `json:"threshold,omitempty"`
+	Reason    string            `json:"reason,omitempty"`
 	// Locations maps a location to its latest status, e.g. "failing" or "ok, 420 ms".
 	Locations map[string]string `json:"locations,omitempty"`
 	// DetailsUnavailable is set when the per-location figures could not be read.
@@ -362,18 +362,25 @@ func NewPagerDuty(url string, client *http.Client, resolver check.Resolver, ref 
 }
 
 // Name implements Channel.
-func (p *PagerDuty) Name() string { return "pagerduty" }
+func (p *PagerDuty) Name() string { return "pager" }
 
 // Notify implements Channel.
-func (p *PagerDuty) Notify(ctx context.Context, inc *Alarm, r Rendered) error {
-	if r.Pager == nil {
+func (p *PagerDuty) Notify(ctx context.Context, n *Notice) error {
+	var event *PagerEvent
+	switch {
+	case n.Incident != nil:
+		event = RenderIncidentPager(n.Incident, n.Links, n.Now)
+	case n.Alarm != nil:
+		event = n.Rendered.Pager
+	}
+	if event == nil {
 		return nil
 	}
 	key, err := p.key.get(ctx)
 	if err != nil {
 		return err
 	}
-	ev := *r.Pager
+	ev := *event
 	ev.RoutingKey = key
 	body, err := ev.JSON("")
 	if err != nil {

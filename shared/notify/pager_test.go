@@ -112,7 +112,7 @@ func TestPagerDutyTriggerThenResolveShareTheDedupKey(t *testing.T) {
 	pd := NewPagerDuty(ps.URL(), ps.Client(), staticKey(testRoutingKey, &lookups), testKeyRef)
 	for _, sample := range []string{"sns-alarm-down.json", "sns-alarm-down-ok.json"} {
 		inc, r := renderSample(t, sample)
-		if _, err := fastRetry.Do(context.Background(), func(ctx context.Context) error { return pd.Notify(ctx, &inc, r) }); err != nil {
+		if _, err := fastRetry.Do(context.Background(), func(ctx context.Context) error { return pd.Notify(ctx, &Notice{Alarm: &inc, Rendered: r}) }); err != nil {
 			t.Fatalf("%s: %v", sample, err)
 		}
 	}
@@ -159,7 +159,7 @@ func TestPagerDutyRetries(t *testing.T) {
 			ps := newPagerServer(t, c.script...)
 			pd := NewPagerDuty(ps.URL(), ps.Client(), staticKey(testRoutingKey, nil), testKeyRef)
 			inc, r := renderSample(t, "sns-alarm-down.json")
-			attempts, err := fastRetry.Do(context.Background(), func(ctx context.Context) error { return pd.Notify(ctx, &inc, r) })
+			attempts, err := fastRetry.Do(context.Background(), func(ctx context.Context) error { return pd.Notify(ctx, &Notice{Alarm: &inc, Rendered: r}) })
 			if got := len(ps.received()); got != c.requests || attempts != c.requests {
 				t.Errorf("%d requests in %d attempts, want %d", got, attempts, c.requests)
 			}
@@ -179,7 +179,7 @@ func TestPagerDutyIgnoresInsufficientData(t *testing.T) {
 	ps := newPagerServer(t)
 	pd := NewPagerDuty(ps.URL(), ps.Client(), staticKey(testRoutingKey, nil), testKeyRef)
 	inc, r := renderSample(t, "sns-alarm-down-insufficient-data.json")
-	if err := pd.Notify(context.Background(), &inc, r); err != nil || len(ps.received()) != 0 {
+	if err := pd.Notify(context.Background(), &Notice{Alarm: &inc, Rendered: r}); err != nil || len(ps.received()) != 0 {
 		t.Errorf("err %v, %d events", err, len(ps.received()))
 	}
 }
@@ -189,7 +189,7 @@ func TestPagerDutyErrorsNeverHoldTheKey(t *testing.T) {
 	ps.body = `{"status":"invalid event","message":"Event object is invalid","errors":["routing_key ` + testRoutingKey + ` is not valid"]}`
 	pd := NewPagerDuty(ps.URL(), ps.Client(), staticKey(testRoutingKey, nil), testKeyRef)
 	inc, r := renderSample(t, "sns-alarm-down.json")
-	err := pd.Notify(context.Background(), &inc, r)
+	err := pd.Notify(context.Background(), &Notice{Alarm: &inc, Rendered: r})
 	if err == nil || IsRetryable(err) {
 		t.Fatalf("want a final error, got %v", err)
 	}
@@ -202,7 +202,7 @@ func TestPagerDutyRoutingKeyFailures(t *testing.T) {
 	ps := newPagerServer(t)
 	inc, r := renderSample(t, "sns-alarm-down.json")
 	empty := NewPagerDuty(ps.URL(), ps.Client(), staticKey("  ", nil), testKeyRef)
-	if err := empty.Notify(context.Background(), &inc, r); err == nil || IsRetryable(err) {
+	if err := empty.Notify(context.Background(), &Notice{Alarm: &inc, Rendered: r}); err == nil || IsRetryable(err) {
 		t.Errorf("empty key: %v", err)
 	}
 	var calls atomic.Int32
@@ -213,7 +213,7 @@ func TestPagerDutyRoutingKeyFailures(t *testing.T) {
 		return testRoutingKey, nil
 	})
 	pd := NewPagerDuty(ps.URL(), ps.Client(), flaky, testKeyRef)
-	if _, err := fastRetry.Do(context.Background(), func(ctx context.Context) error { return pd.Notify(ctx, &inc, r) }); err != nil {
+	if _, err := fastRetry.Do(context.Background(), func(ctx context.Context) error { return pd.Notify(ctx, &Notice{Alarm: &inc, Rendered: r}) }); err != nil {
 		t.Errorf("a failed key read is retried: %v", err)
 	}
 	if len(ps.received()) != 1 {
@@ -261,7 +261,7 @@ func TestPagerEventFitsPagerDutysLimits(t *testing.T) {
 				BuildLinks(&inc, testConfig(t), goldenLinks), goldenNow)
 			ps := newPagerServer(t)
 			pd := NewPagerDuty(ps.URL(), ps.Client(), staticKey(testRoutingKey, nil), testKeyRef)
-			if err := pd.Notify(context.Background(), &inc, r); err != nil {
+			if err := pd.Notify(context.Background(), &Notice{Alarm: &inc, Rendered: r}); err != nil {
 				t.Fatal(err) // the stand-in answers 400 to a body that is not JSON
 			}
 			sizes, got := ps.sizes(), ps.received()

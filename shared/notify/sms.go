@@ -1,12 +1,35 @@
 package notify
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/lookout-monitoring/lookout/shared/alarm"
+	"github.com/lookout-monitoring/lookout/shared/check"
 )
+
+// SMS is the text message channel: the notify topic's SMS subscriptions.
+type SMS struct{ topic *Topic }
+
+// NewSMS returns the SMS channel publishing to topic.
+func NewSMS(topic *Topic) *SMS { return &SMS{topic: topic} }
+
+// Name implements Channel.
+func (s *SMS) Name() string { return TopicSMS }
+
+// Notify implements Channel: an incident message (the ledger decided it is
+// worth a text), or one alarm's text when it is critical and worth an email.
+func (s *SMS) Notify(ctx context.Context, n *Notice) error {
+	if n.Incident != nil {
+		return s.topic.publish(ctx, TopicSMS, "", RenderIncidentSMS(n.Incident, n.Now), incidentAttrs(n.Incident))
+	}
+	if n.Alarm == nil || !n.Rendered.Publish || n.Alarm.NotifySeverity() != check.Critical {
+		return nil
+	}
+	return s.topic.publish(ctx, TopicSMS, "", n.Rendered.SMS, alarmAttrs(n.Alarm))
+}
 
 // RenderSMS renders the text message: GSM-7 basic characters only, at most
 // MaxSMS characters, e.g. "DOWN Sign-in (taskboard): London, Mumbai 2/4 since 14:02Z".

@@ -36,15 +36,15 @@ func attrs(in *sns.PublishInput) map[string]string {
 
 func TestSNSMessageAttributesPerKind(t *testing.T) {
 	for sample, want := range map[string]map[string]string{
-		"sns-alarm-down.json":   {AttrSeverity: "critical", AttrState: "ALARM", AttrKind: "down", AttrApp: "taskboard", AttrArea: "SignIn", attrSMSType: "Transactional"},
-		"sns-alarm-silent.json": {AttrSeverity: "warning", AttrState: "ALARM", AttrKind: "silent", AttrApp: "taskboard", AttrLocation: "Sydney", attrSMSType: "Transactional"},
+		"sns-alarm-down.json":   {AttrSeverity: "critical", AttrState: "ALARM", AttrKind: "down", AttrApp: "taskboard", AttrArea: "SignIn", AttrChannel: "email"},
+		"sns-alarm-silent.json": {AttrSeverity: "warning", AttrState: "ALARM", AttrKind: "silent", AttrApp: "taskboard", AttrLocation: "Sydney", AttrChannel: "email"},
 		"sns-alarm-foreign.json": {AttrSeverity: "warning", AttrState: "ALARM", AttrKind: "foreign", AttrApp: "taskboard",
-			attrSMSType: "Transactional"},
+			AttrChannel: "email"},
 	} {
 		t.Run(sample, func(t *testing.T) {
 			p := &recordingPublisher{}
 			inc, r := renderSample(t, sample)
-			if err := NewSNS(p, "arn:aws:sns:us-east-1:123456789012:lookout-notify").Notify(context.Background(), &inc, r); err != nil {
+			if err := NewEmail(NewTopic(p, "arn:aws:sns:us-east-1:123456789012:lookout-notify")).Notify(context.Background(), &Notice{Alarm: &inc, Rendered: r}); err != nil {
 				t.Fatal(err)
 			}
 			if got := attrs(p.in); !equalMaps(got, want) {
@@ -73,7 +73,7 @@ func TestSNSTruncatesToTheSizeLimit(t *testing.T) {
 	p := &recordingPublisher{}
 	inc, r := renderSample(t, "sns-alarm-foreign.json")
 	r.Email = strings.Repeat("é\"<", 200_000)
-	if err := NewSNS(p, "arn:aws:sns:us-east-1:1:t").Notify(context.Background(), &inc, r); err != nil {
+	if err := NewEmail(NewTopic(p, "arn:aws:sns:us-east-1:1:t")).Notify(context.Background(), &Notice{Alarm: &inc, Rendered: r}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(aws.ToString(p.in.Message)); n > maxSNSMessage {
@@ -83,7 +83,7 @@ func TestSNSTruncatesToTheSizeLimit(t *testing.T) {
 	if err := json.Unmarshal([]byte(aws.ToString(p.in.Message)), &bodies); err != nil {
 		t.Fatal(err)
 	}
-	if attrs(p.in)[AttrTruncated] != "true" || !strings.HasSuffix(bodies["email"], "[message truncated]\n") || bodies["sms"] != r.SMS {
+	if attrs(p.in)[AttrTruncated] != "true" || !strings.HasSuffix(bodies["email"], "[message truncated]\n") || bodies["default"] == "" {
 		t.Errorf("truncation not marked: %v", attrs(p.in))
 	}
 }
@@ -96,7 +96,7 @@ func TestSNSErrorsAreClassified(t *testing.T) {
 			fault = smithy.FaultServer
 		}
 		p := &recordingPublisher{err: &smithy.GenericAPIError{Code: code, Fault: fault}}
-		err := NewSNS(p, "arn:aws:sns:us-east-1:1:t").Notify(context.Background(), &inc, r)
+		err := NewEmail(NewTopic(p, "arn:aws:sns:us-east-1:1:t")).Notify(context.Background(), &Notice{Alarm: &inc, Rendered: r})
 		if err == nil || IsRetryable(err) != retry {
 			t.Errorf("%s: retryable %v, want %v (%v)", code, IsRetryable(err), retry, err)
 		}
@@ -108,7 +108,7 @@ func TestSNSStaysQuietForANewAlarmTurningOK(t *testing.T) {
 	inc := sampleIncident(t, "sns-alarm-down-ok.json")
 	inc.Previous = alarm.StateInsufficient
 	r := Render(&inc, Details{}, Links{}, goldenNow)
-	if err := NewSNS(p, "arn:aws:sns:us-east-1:1:t").Notify(context.Background(), &inc, r); err != nil || p.in != nil {
+	if err := NewEmail(NewTopic(p, "arn:aws:sns:us-east-1:1:t")).Notify(context.Background(), &Notice{Alarm: &inc, Rendered: r}); err != nil || p.in != nil {
 		t.Errorf("published %v, err %v", p.in, err)
 	}
 }
