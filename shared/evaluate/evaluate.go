@@ -43,12 +43,15 @@ type Evaluator struct {
 	specs  []alarm.AlarmSpec
 	series map[string]map[int64][]float64 // series key -> period start (unix) -> values
 	state  map[string]State
-	last   map[string]int64 // last period end evaluated per alarm
+	since  map[string]time.Time // when each alarm last changed state
+	reason map[string]string    // why, in CloudWatch's words
+	last   map[string]int64     // last period end evaluated per alarm
 }
 
 // New starts every alarm in INSUFFICIENT_DATA, as CloudWatch does.
 func New(specs []alarm.AlarmSpec) *Evaluator {
-	e := &Evaluator{specs: specs, series: map[string]map[int64][]float64{}, state: map[string]State{}, last: map[string]int64{}}
+	e := &Evaluator{specs: specs, series: map[string]map[int64][]float64{}, state: map[string]State{},
+		since: map[string]time.Time{}, reason: map[string]string{}, last: map[string]int64{}}
 	for _, s := range specs {
 		e.state[s.Name.String()] = InsufficientData
 	}
@@ -206,8 +209,10 @@ func (e *Evaluator) Evaluate(now time.Time) []Transition {
 			continue
 		}
 		e.state[name] = to
-		out = append(out, Transition{Spec: s, From: from, To: to, At: time.Unix(end, 0).UTC(),
-			Breaching: breaching, Values: values, Reason: reason(s, to, nBreach, values)})
+		tr := Transition{Spec: s, From: from, To: to, At: time.Unix(end, 0).UTC(),
+			Breaching: breaching, Values: values, Reason: reason(s, to, nBreach, values)}
+		e.since[name], e.reason[name] = tr.At, tr.Reason
+		out = append(out, tr)
 	}
 	return out
 }

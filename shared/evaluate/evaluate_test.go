@@ -199,3 +199,41 @@ func TestGetMetricDataAnswersLikeCloudWatch(t *testing.T) {
 		}
 	}
 }
+
+func TestDescribeAlarmsSaysWhatTheEvaluatorDecided(t *testing.T) {
+	c := config(t)
+	e := evaluate.New(alarm.Alarms(c))
+	for m := range 3 {
+		minute(t, e, m, "London", "Mumbai")
+	}
+	var got []types.MetricAlarm
+	in := &cloudwatch.DescribeAlarmsInput{AlarmNamePrefix: aws.String(alarm.AlarmPrefix("shop")), MaxRecords: aws.Int32(2)}
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			t.Fatal("DescribeAlarms never ends")
+		}
+		out, err := e.DescribeAlarms(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, out.MetricAlarms...)
+		if out.NextToken == nil {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	if len(got) != len(alarm.Alarms(c)) {
+		t.Fatalf("%d alarms described, want %d", len(got), len(alarm.Alarms(c)))
+	}
+	down := alarm.DownAlarm("shop", "Cart").String()
+	for _, a := range got {
+		if aws.ToString(a.AlarmName) != down {
+			continue
+		}
+		if a.StateValue != types.StateValueAlarm || a.StateTransitionedTimestamp == nil || a.StateReason == nil {
+			t.Errorf("down alarm = %s since %v", a.StateValue, a.StateTransitionedTimestamp)
+		}
+		return
+	}
+	t.Errorf("%s not described", down)
+}
