@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -131,16 +132,20 @@ func (l *Ledger) news(c Change) bool {
 	return !ok || known.State != c.State && c.Since.After(known.Since)
 }
 
-// reconcile applies the differences between truth and the ledger, in
-// alarm-name order.
+// reconcile applies the differences between truth and the ledger in the
+// order they happened (then by alarm name), so that a tick repairing a lost
+// storm opens the incident with the alarm that fired first.
 func (s *step) reconcile(truth map[string]Truth) {
-	for _, name := range slices.Sorted(maps.Keys(truth)) {
-		n, ok := alarm.ParseAlarmName(name)
-		if !ok {
-			continue
+	var cs []Change
+	for name, t := range truth {
+		if n, ok := alarm.ParseAlarmName(name); ok {
+			cs = append(cs, Change{Alarm: n, State: t.State, Since: t.Since, Severity: t.Severity, Area: t.Area, Source: "tick"}.normalized(s.now))
 		}
-		t := truth[name]
-		c := Change{Alarm: n, State: t.State, Since: t.Since, Severity: t.Severity, Area: t.Area, Source: "tick"}.normalized(s.now)
+	}
+	slices.SortFunc(cs, func(a, b Change) int {
+		return cmp.Or(a.Since.Compare(b.Since), cmp.Compare(a.Alarm.String(), b.Alarm.String()))
+	})
+	for _, c := range cs {
 		if s.l.news(c) {
 			s.change(c)
 		}

@@ -148,3 +148,11 @@ func TestNextWindowKeepsAMemberMuted(t *testing.T) {
 	r.Tick(at(60))
 	wantCounts(t, r, map[string]int{"pager open": 1, "email open": 1, "sms open": 1})
 }
+
+func TestMutedIncidentIsNeverReminded(t *testing.T) {
+	long := maintenance.Window{ID: "migration", Start: at(0), End: at(200), Areas: []string{"Boards"}}
+	r := newReplay(long)
+	r.Happen(down("Boards", firing, at(5)), at(5))
+	ticks(r, 5, 150)
+	wantCounts(t, r, map[string]int{})
+}

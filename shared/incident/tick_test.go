@@ -1,9 +1,11 @@
 package incident
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,5 +125,41 @@ func TestAFarFutureSinceIsNotBelieved(t *testing.T) {
 	l, _ = Apply(l, down("Boards", ok, at(1)), nil, at(1), p)
 	if l.Open.Members[0].Firing() {
 		t.Errorf("the OK after a far-future ALARM was taken as stale")
+	}
+}
+
+func TestTickRepairsALostStormInFiringOrder(t *testing.T) {
+	r := newReplay()
+	for i, a := range areas7 {
+		r.Lose(down(a, firing, at(0).Add(time.Duration(len(areas7)-i)*time.Second)), at(0))
+	}
+	ms := r.Tick(at(1))
+	if got := names(ms); !slices.Equal(got, []string{"pager open", "email open", "sms open"}) {
+		t.Fatalf("tick decided %v", got)
+	}
+	inc := r.Ledger.Open
+	if inc.ID != "20261202T010001Z-webhooks-down" || len(inc.Members) != 7 || inc.Members[6].Area != "SignIn" {
+		t.Errorf("id %s, members %+v", inc.ID, inc.Members)
+	}
+}
+
+func TestDeletedAlarmsLeaveInNameOrder(t *testing.T) {
+	r := newReplay()
+	for _, a := range areas7 {
+		r.Happen(down(a, firing, at(0)), at(0))
+	}
+	var want []byte
+	for range 20 { // map order differs from run to run
+		l, _ := Tick(r.Ledger, map[string]Truth{}, nil, at(3), r.Policy)
+		got := mustJSON(t, l)
+		if want == nil {
+			want = got
+			tl := l.Open.Timeline[len(areas7):]
+			if !slices.IsSortedFunc(tl, func(a, b Event) int { return strings.Compare(a.Alarm, b.Alarm) }) {
+				t.Errorf("leaves not in name order:\n%s", notes(l.Open))
+			}
+		} else if !bytes.Equal(got, want) {
+			t.Fatalf("two identical ticks gave different ledgers")
+		}
 	}
 }
