@@ -453,7 +453,7 @@ func TestTemplateIAMIsScoped(t *testing.T) {
 		t.Errorf("NotifyRole's DynamoDB actions = %v, want the calls of ledger.API: %v", ledgerActions, calls)
 	}
 	alarms := resources["cloudwatch:DescribeAlarms"]
-	if want := "arn:aws:cloudwatch:" + homeRegion + ":" + testAccount + ":alarm:lookout." + app + ".*"; alarms != want {
+	if want := "arn:aws:cloudwatch:" + homeRegion + ":" + testAccount + ":alarm:" + alarm.AlarmPrefix(app) + "*"; alarms != want {
 		t.Errorf("NotifyRole cloudwatch:DescribeAlarms on %q, want %q", alarms, want)
 	}
 	arn := func(name string) string {
