@@ -38,9 +38,10 @@ const (
 	// AlarmsPerArea are the resources area-alarms.yaml stamps per area (Down, Slow).
 	AlarmsPerArea = 2
 	// fixedResources are the resources of template.yaml that do not depend on
-	// the checks file (functions, roles, topics, dashboard, notifier alarms)
-	// plus the AreaChunks nested stacks, all declared in every stack.
-	fixedResources = 23 + AreaChunks
+	// the checks file (functions, roles, topics, the ledger table, dashboard,
+	// notifier alarms) plus the AreaChunks nested stacks, all declared in
+	// every stack.
+	fixedResources = 24 + AreaChunks
 	// fixedParameters are the parameters template.yaml declares (17, and one
 	// per chunk): their number does not grow with the checks file.
 	fixedParameters = 17 + AreaChunks

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -15,6 +16,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/lookout-monitoring/lookout/shared/alarm"
+	"github.com/lookout-monitoring/lookout/shared/awsclient"
+	"github.com/lookout-monitoring/lookout/shared/ledger"
 	"github.com/lookout-monitoring/lookout/shared/notify"
 )
 
@@ -409,15 +412,7 @@ func TestTemplateIAMIsScoped(t *testing.T) {
 	// The probe reads exactly the path deploy-params checks the references against.
 	e := &cfnEval{t: t, tpl: doc, params: params, region: "eu-west-2"}
 	path := SecretsPath(params["AppName"].(string))
-	resources := map[string]string{}
-	for _, pol := range e.value(props(doc.resource("ProbeRole"))).(map[string]any)["Policies"].([]any) {
-		for _, st := range pol.(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-			st := st.(map[string]any)
-			for _, a := range stringsOf(st["Action"]) {
-				resources[a] = strings.Join(stringsOf(st["Resource"]), ",")
-			}
-		}
-	}
+	resources := actionResources(e, "ProbeRole")
 	for action, want := range map[string]string{
 		"ssm:GetParameter":              "arn:aws:ssm:eu-west-2:" + testAccount + ":parameter/" + path + "/*",
 		"secretsmanager:GetSecretValue": "arn:aws:secretsmanager:eu-west-2:" + testAccount + ":secret:" + path + "/*",
@@ -425,6 +420,129 @@ func TestTemplateIAMIsScoped(t *testing.T) {
 		if resources[action] != want {
 			t.Errorf("ProbeRole %s on %q, want %q", action, resources[action], want)
 		}
+	}
+	for action := range resources {
+		if strings.HasPrefix(action, "dynamodb:") || action == "cloudwatch:DescribeAlarms" {
+			t.Errorf("ProbeRole has %s: only the notifier reads the ledger and the alarms", action)
+		}
+	}
+
+	// The notifier makes the ledger's calls on its table alone, and reads
+	// this app's alarms and no one else's.
+	homeRegion := params["HomeRegion"].(string)
+	app := params["AppName"].(string)
+	home := &cfnEval{t: t, tpl: doc, params: params, region: homeRegion}
+	resources = actionResources(home, "NotifyRole")
+	var ledgerActions []string
+	for action, res := range resources {
+		if strings.HasPrefix(action, "dynamodb:") {
+			ledgerActions = append(ledgerActions, action)
+			if res != "<LedgerTable.Arn>" {
+				t.Errorf("NotifyRole %s on %q, want the ledger table's ARN only", action, res)
+			}
+		}
+	}
+	slices.Sort(ledgerActions)
+	// The calls ledger.API declares, no more.
+	var calls []string
+	for m := range reflect.TypeFor[ledger.API]().Methods() {
+		calls = append(calls, "dynamodb:"+m.Name)
+	}
+	slices.Sort(calls)
+	if !slices.Equal(ledgerActions, calls) || len(calls) == 0 {
+		t.Errorf("NotifyRole's DynamoDB actions = %v, want the calls of ledger.API: %v", ledgerActions, calls)
+	}
+	alarms := resources["cloudwatch:DescribeAlarms"]
+	if want := "arn:aws:cloudwatch:" + homeRegion + ":" + testAccount + ":alarm:" + alarm.AlarmPrefix(app) + "*"; alarms != want {
+		t.Errorf("NotifyRole cloudwatch:DescribeAlarms on %q, want %q", alarms, want)
+	}
+	arn := func(name string) string {
+		return "arn:aws:cloudwatch:" + homeRegion + ":" + testAccount + ":alarm:" + name
+	}
+	var names []string
+	for _, spec := range alarm.Alarms(loadExample(t)) {
+		names = append(names, spec.Name.String())
+	}
+	for _, id := range []string{"NotifyErrorsAlarm", "NotifyUndeliveredAlarm"} {
+		names = append(names, home.value(props(doc.resource(id))).(map[string]any)["AlarmName"].(string))
+	}
+	for _, name := range names {
+		if !iamMatch(alarms, arn(name)) {
+			t.Errorf("the notifier cannot read alarm %s (DescribeAlarms on %s)", name, alarms)
+		}
+	}
+	for _, name := range []string{"lookout." + app + "x.down.api", "lookout.other.down.api", "prod-" + app + "-cpu"} {
+		if iamMatch(alarms, arn(name)) {
+			t.Errorf("the notifier may read another app's alarm %s", name)
+		}
+	}
+}
+
+// actionResources maps each action a role allows to the resources it allows
+// it on (comma-separated).
+func actionResources(e *cfnEval, role string) map[string]string {
+	resources := map[string]string{}
+	for _, pol := range e.value(props(e.tpl.resource(role))).(map[string]any)["Policies"].([]any) {
+		for _, st := range pol.(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			st := st.(map[string]any)
+			for _, a := range stringsOf(st["Action"]) {
+				resources[a] = strings.Join(stringsOf(st["Resource"]), ",")
+			}
+		}
+	}
+	return resources
+}
+
+// iamMatch says whether an IAM resource pattern (* for any characters, ? for
+// one) matches arn.
+func iamMatch(pattern, arn string) bool {
+	re := regexp.QuoteMeta(pattern)
+	re = strings.NewReplacer(`\*`, `.*`, `\?`, `.`).Replace(re)
+	return regexp.MustCompile("^" + re + "$").MatchString(arn)
+}
+
+// The incident ledger's table lives in the home region with the key schema
+// and TTL attribute shared/ledger uses, billed per request, recoverable to
+// any second of the last 35 days, and kept when the stack goes.
+func TestTemplateLedgerTable(t *testing.T) {
+	doc, params := expandExample(t)
+	home := &cfnEval{t: t, tpl: doc, params: params, region: params["HomeRegion"].(string)}
+	r := doc.resource("LedgerTable")
+	if r["Type"] != "AWS::DynamoDB::Table" || r["Condition"] != "IsHome" {
+		t.Fatalf("LedgerTable = %v behind %v, want an AWS::DynamoDB::Table behind IsHome", r["Type"], r["Condition"])
+	}
+	if r["DeletionPolicy"] != "Retain" || r["UpdateReplacePolicy"] != "Retain" {
+		t.Errorf("DeletionPolicy %v, UpdateReplacePolicy %v: want Retain for both (the incident history outlives the stack)", r["DeletionPolicy"], r["UpdateReplacePolicy"])
+	}
+	p := home.value(props(r)).(map[string]any)
+	checks := []struct {
+		field     string
+		got, want any
+	}{
+		{"BillingMode", p["BillingMode"], "PAY_PER_REQUEST"},
+		{"KeySchema", p["KeySchema"], []any{
+			map[string]any{"AttributeName": ledger.PartitionKey, "KeyType": "HASH"},
+			map[string]any{"AttributeName": ledger.SortKey, "KeyType": "RANGE"},
+		}},
+		{"AttributeDefinitions", p["AttributeDefinitions"], []any{
+			map[string]any{"AttributeName": ledger.PartitionKey, "AttributeType": "S"},
+			map[string]any{"AttributeName": ledger.SortKey, "AttributeType": "S"},
+		}},
+		{"TimeToLiveSpecification", p["TimeToLiveSpecification"], map[string]any{"AttributeName": ledger.TTLAttribute, "Enabled": true}},
+		{"PointInTimeRecoverySpecification", p["PointInTimeRecoverySpecification"], map[string]any{"PointInTimeRecoveryEnabled": true}},
+		// Said, not left to a default: false is the AWS owned key (see the template).
+		{"SSESpecification", p["SSESpecification"], map[string]any{"SSEEnabled": false}},
+		{"TableName", p["TableName"], nil}, // a retained table with a fixed name would block the next deploy
+		{"Tags", p["Tags"], []any{map[string]any{"Key": "lookout:app", "Value": params["AppName"]}}},
+	}
+	for _, c := range checks {
+		if gj, wj := mustJSON(t, c.got), mustJSON(t, c.want); gj != wj {
+			t.Errorf("LedgerTable %s = %s, want %s", c.field, gj, wj)
+		}
+	}
+	env := home.value(props(doc.resource("NotifyFunction"))).(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if got := env[awsclient.EnvLedgerTable]; got != "<LedgerTable>" {
+		t.Errorf("NotifyFunction %s = %v, want the table's name (Ref LedgerTable)", awsclient.EnvLedgerTable, got)
 	}
 }
 
