@@ -146,10 +146,12 @@ type Error struct {
 	Err   error  // the cause; for a lost race it wraps ErrConflict and the SDK's error
 }
 
+// Error says which operation failed, on which table and key, and why.
 func (e *Error) Error() string {
 	return fmt.Sprintf("ledger %s: table %s, key %s: %v", e.Op, e.Table, e.Key, e.Err)
 }
 
+// Unwrap gives the cause to errors.Is and errors.As (ErrConflict, the SDK's errors).
 func (e *Error) Unwrap() error { return e.Err }
 
 func (s *Store) fail(op string, k key, err error) error {
