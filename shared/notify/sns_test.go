@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,13 +13,17 @@ import (
 	"github.com/lookout-monitoring/lookout/shared/alarm"
 )
 
-// recordingPublisher keeps the last request and answers with err.
+// recordingPublisher keeps the last request and answers with err. The
+// email and SMS channels publish through it concurrently.
 type recordingPublisher struct {
+	mu  sync.Mutex
 	in  *sns.PublishInput
 	err error
 }
 
 func (p *recordingPublisher) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sns.Options)) (*sns.PublishOutput, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.in = in
 	if p.err != nil {
 		return nil, p.err
