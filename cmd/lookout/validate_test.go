@@ -2,9 +2,13 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lookout-monitoring/lookout/shared/check"
 )
 
 // TestValidateShowsMaintenanceWindows: validate prints, for each window in
@@ -55,6 +59,48 @@ maintenance:
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("maintenance lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestReadmeMaintenanceExample: what the README shows under "Maintenance
+// windows" is what validate prints for the example checks file at the time it
+// names, and the error it quotes is the one a misspelt area gives there.
+func TestReadmeMaintenanceExample(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile(filepath.Join("..", "..", "checks.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := maintenanceLines(t, writeChecks(t, string(example)), time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
+	for i, l := range lines {
+		lines[i] = "checks.yaml: " + l
+	}
+	if block := "```\n" + strings.Join(lines, "\n") + "\n```\n"; len(lines) == 0 || !bytes.Contains(doc, []byte(block)) {
+		t.Errorf("README.md does not show what validate prints for checks.yaml:\n%s", block)
+	}
+
+	// The README's own example windows load, against the example's areas.
+	_, section, _ := bytes.Cut(doc, []byte("### Maintenance windows\n"))
+	_, block, _ := bytes.Cut(section, []byte("```yaml\n"))
+	block, _, _ = bytes.Cut(block, []byte("```\n"))
+	head, _, _ := strings.Cut(string(example), "\nmaintenance:\n")
+	if c, err := check.Parse("README.md", []byte(head+"\n"+string(block))); err != nil || len(c.Maintenance) != 4 {
+		t.Errorf("the README's maintenance example does not load: %v", err)
+	}
+
+	misspelt := strings.Replace(string(example), "areas: [Boards, Cards]", "areas: [Boards, Bords]", 1)
+	file := writeChecks(t, misspelt)
+	var out, errOut bytes.Buffer
+	if code := cmdValidate([]string{"-f", file}, &out, &errOut); code != exitFailed {
+		t.Fatalf("a misspelt area: exit %d", code)
+	}
+	first, _, _ := strings.Cut(errOut.String(), "\n")
+	quoted := "checks.yaml" + strings.TrimPrefix(first, file)
+	if !strings.Contains(strings.Join(strings.Fields(string(doc)), " "), "`"+quoted+"`") {
+		t.Errorf("README.md does not quote the error validate gives:\n%s", quoted)
 	}
 }
 
