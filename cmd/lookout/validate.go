@@ -3,12 +3,29 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/deploy"
+	"github.com/lookout-monitoring/lookout/shared/maintenance"
 )
 
+// shownOccurrences is how many occurrences of each maintenance window
+// validate shows.
+const shownOccurrences = 3
+
 func cmdValidate(args []string, stdout, stderr io.Writer) int {
+	return validation{now: time.Now}.run(args, stdout, stderr)
+}
+
+// validation is `lookout validate` with its clock, the time the windows'
+// next occurrences are counted from, so that a test can fix it.
+type validation struct {
+	now func() time.Time
+}
+
+func (v validation) run(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("validate", stderr)
 	file := fs.String("f", defaultFile, "checks file")
 	forDeploy := fs.Bool("deploy", false, "also refuse what a deploy would: references a deployed probe cannot resolve, secrets outside its path")
@@ -49,7 +66,63 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	m := cfg.RoundMemory()
 	fmt.Fprintf(stdout, "%s: memory: a round may hold up to %s of the %s the probe function has for one (%d %s at once, %d decoding JSON)\n",
 		*file, m.Total.Rounded(), check.RoundMemoryBudget.Rounded(), m.AtOnce, plural(m.AtOnce, "area", "areas"), m.JSON)
+	now := v.now()
+	for _, w := range cfg.Maintenance {
+		fmt.Fprintf(stdout, "%s: %s\n", *file, windowLine(w, now))
+	}
 	return exitOK
+}
+
+// windowLine says when a maintenance window applies next, e.g.
+// "maintenance weeklyDB (Boards, Cards): next Sun 2026-12-06 02:00 GMT
+// (02:00 UTC) for 2h, then 2026-12-13 02:00 GMT, 2026-12-20 02:00 GMT", or
+// that a one-off window has ended.
+func windowLine(w check.Maintenance, now time.Time) string {
+	var b strings.Builder
+	scope := "whole app"
+	if len(w.Areas) > 0 {
+		scope = strings.Join(w.Areas, ", ")
+	}
+	fmt.Fprintf(&b, "maintenance %s (%s): ", w.ID, scope)
+	next := maintenance.Next(w, now, shownOccurrences)
+	if len(next) == 0 {
+		if s, err := w.Schedule(); err == nil && !s.Recurring() {
+			b.WriteString("ended " + stamp(s.End))
+		} else {
+			b.WriteString("no occurrence left")
+		}
+		return b.String()
+	}
+	first := next[0]
+	if first.Start.After(now) {
+		b.WriteString("next ")
+	} else {
+		b.WriteString("under way since ")
+	}
+	fmt.Fprintf(&b, "%s %s for %s", first.Start.Format("Mon"), stamp(first.Start), check.FormatDuration(first.End.Sub(first.Start)))
+	for i, o := range next[1:] {
+		if i == 0 {
+			b.WriteString(", then ")
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(o.Start.Format("2006-01-02 15:04 MST"))
+	}
+	return b.String()
+}
+
+// stamp writes t in its zone and, unless that is UTC, in UTC too (with the
+// date when it differs).
+func stamp(t time.Time) string {
+	s := t.Format("2006-01-02 15:04 MST")
+	if t.Location().String() == "UTC" {
+		return s
+	}
+	u := t.UTC()
+	if u.Format(time.DateOnly) == t.Format(time.DateOnly) {
+		return s + " (" + u.Format("15:04 MST") + ")"
+	}
+	return s + " (" + u.Format("2006-01-02 15:04 MST") + ")"
 }
 
 func cmdSchema(args []string, stdout, stderr io.Writer) int {

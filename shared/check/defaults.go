@@ -59,6 +59,23 @@ func (c *Config) applyDefaults() {
 	if al.SilentAfter == 0 {
 		al.SilentAfter = DefaultSilentAfter
 	}
+	in := &al.Incidents
+	if in.Settle == nil {
+		v := Interval(DefaultSettle)
+		in.Settle = &v
+	}
+	if in.UpdateEvery == nil {
+		v := Duration(DefaultUpdateEvery)
+		in.UpdateEvery = &v
+	}
+	if in.RemindEvery == nil {
+		v := Interval(DefaultRemindEvery)
+		in.RemindEvery = &v
+	}
+	if in.SMSPerHour == nil {
+		v := DefaultSMSPerHour
+		in.SMSPerHour = &v
+	}
 	for i := range c.Areas {
 		a := &c.Areas[i]
 		if a.Name == "" {

@@ -243,6 +243,29 @@ func hostileShapes() []hostileShape {
 		}},
 		{"long-key", true, func(size int) []byte { return fill(size, "app: shop\n? ", "k", "\n: 1\n") }},
 		{"comments", true, func(size int) []byte { return fill(size, oneArea, "#\n", "") }},
+		// Maintenance windows: more than a file may have, one that lists
+		// areas without end, and the most a file may have, each with the
+		// schedule whose overlap check looks furthest.
+		{"many-windows", false, func(int) []byte {
+			var b strings.Builder
+			b.WriteString(oneArea + "maintenance:\n")
+			for i := range 10_000 {
+				fmt.Fprintf(&b, "- {id: w%d, reason: r, cron: '0 2 * * 0', duration: 1h, time_zone: UTC}\n", i)
+			}
+			return []byte(b.String())
+		}},
+		{"window-listing-areas", false, func(int) []byte {
+			return []byte(oneArea + "maintenance: [{id: w, reason: r, cron: '0 2 * * 0', duration: 1h, time_zone: UTC, areas: [" +
+				strings.Repeat("Nope,", 150_000) + "A]}]\n")
+		}},
+		{"windows-at-the-limit", false, func(int) []byte {
+			var b strings.Builder
+			b.WriteString(oneArea + "maintenance:\n")
+			for i := range check.MaxMaintenanceWindows {
+				fmt.Fprintf(&b, "- {id: w%d, reason: r, areas: [A], every: {days: [mon, wed, fri], at: '02:%02d'}, duration: 47h, time_zone: Europe/London}\n", i, i%60)
+			}
+			return []byte(b.String())
+		}},
 		{"over-the-size-limit", false, func(size int) []byte {
 			return []byte(oneArea + strings.Repeat("#", check.MaxFileSize+1-len(oneArea)))
 		}},

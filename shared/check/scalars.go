@@ -22,21 +22,30 @@ func (d Duration) String() string { return time.Duration(d).String() }
 
 // UnmarshalYAML accepts a Go duration string; bare numbers are refused because their unit is a guess.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return errors.New("want a duration such as 500ms or 10s")
-	}
-	v, err := time.ParseDuration(strings.TrimSpace(n.Value))
+	v, err := parseDuration(n)
 	if err != nil {
-		if _, nerr := strconv.ParseFloat(n.Value, 64); nerr == nil {
-			return fmt.Errorf("%q has no unit: write e.g. %ss or %sms", n.Value, n.Value, n.Value)
-		}
-		return fmt.Errorf("%q is not a duration (e.g. 500ms, 10s, 1m)", n.Value)
+		return err
 	}
 	if v <= 0 {
 		return fmt.Errorf("%q must be positive", n.Value)
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// parseDuration reads a duration with a unit, or a bare 0.
+func parseDuration(n *yaml.Node) (time.Duration, error) {
+	if n.Kind != yaml.ScalarNode {
+		return 0, errors.New("want a duration such as 500ms or 10s")
+	}
+	v, err := time.ParseDuration(strings.TrimSpace(n.Value))
+	if err != nil {
+		if _, nerr := strconv.ParseFloat(n.Value, 64); nerr == nil {
+			return 0, fmt.Errorf("%q has no unit: write e.g. %ss or %sms", n.Value, n.Value, n.Value)
+		}
+		return 0, fmt.Errorf("%q is not a duration (e.g. 500ms, 10s, 1m)", n.Value)
+	}
+	return v, nil
 }
 
 // MarshalYAML writes the duration as a string.
@@ -48,6 +57,45 @@ func (Duration) JSONSchema() *jsonschema.Schema {
 		Type:        "string",
 		Pattern:     `^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`,
 		Description: "A duration with a unit, e.g. 500ms, 10s, 1m30s",
+	}
+}
+
+// Interval is a duration that may be 0, where 0 means none: a settle time
+// of 0 resolves at once, a reminder interval of 0 sends no reminders. Its
+// fields are pointers where it is used, so that an unset value takes the
+// default and a written 0 stays 0.
+type Interval time.Duration
+
+// D returns the value as a time.Duration.
+func (d Interval) D() time.Duration { return time.Duration(d) }
+
+// String formats the interval the way it is written in the file.
+func (d Interval) String() string { return time.Duration(d).String() }
+
+// UnmarshalYAML accepts a Go duration string or 0; negative ones are refused.
+func (d *Interval) UnmarshalYAML(n *yaml.Node) error {
+	v, err := parseDuration(n)
+	if err != nil {
+		return err
+	}
+	if v < 0 {
+		return fmt.Errorf("%q is negative", n.Value)
+	}
+	*d = Interval(v)
+	return nil
+}
+
+// MarshalYAML writes the interval as a string.
+func (d Interval) MarshalYAML() (any, error) { return d.String(), nil }
+
+// JSONSchema describes an interval for editors: a duration, or 0.
+func (Interval) JSONSchema() *jsonschema.Schema {
+	return &jsonschema.Schema{
+		OneOf: []*jsonschema.Schema{
+			{Type: "integer", Enum: []any{0}},
+			{Type: "string", Pattern: `^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$`},
+		},
+		Description: "A duration with a unit (30s, 5m, 1h), or 0 for none",
 	}
 }
 

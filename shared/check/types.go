@@ -23,6 +23,9 @@ type Config struct {
 	Metrics MetricsOptions `yaml:"metrics,omitempty"`
 	// Areas are the functional areas of the application.
 	Areas []Area `yaml:"areas" jsonschema:"required,minItems=1"`
+	// Maintenance lists the planned windows during which alarms of the app,
+	// or of some of its areas, notify nobody.
+	Maintenance []Maintenance `yaml:"maintenance,omitempty" jsonschema:"maxItems=100,description=Maintenance windows: one-off (start and end) or recurring (cron or every with duration and time_zone)"`
 
 	// File is the path the config was loaded from (for messages).
 	File string `yaml:"-" json:"-"`
@@ -71,6 +74,65 @@ type Alerting struct {
 	Slow *MofN `yaml:"slow,omitempty" jsonschema:"description=M of N minutes for the Slow alarm (default 3 of 5)"`
 	// SilentAfter is how many minutes without a heartbeat make a location silent.
 	SilentAfter int `yaml:"silent_after,omitempty" jsonschema:"minimum=1,maximum=60,description=Minutes without a heartbeat before a location is silent (default 5)"`
+	// Incidents paces the messages of an incident (one outage of the app).
+	Incidents Incidents `yaml:"incidents,omitempty" jsonschema:"description=How the notifier paces the messages of one incident"`
+}
+
+// Incidents is the incident policy the notifier follows. After Load every
+// field is set (defaults.go); they are pointers so that a written 0, which
+// turns a setting off, stays apart from an unset value.
+type Incidents struct {
+	// Settle is how long every alarm of an incident must stay OK before it
+	// resolves, so a member that flaps does not close and reopen it.
+	Settle *Interval `yaml:"settle,omitempty" jsonschema:"description=How long all alarms of an incident stay OK before it resolves: 0 to 30m (default 2m; 0 = at once)"`
+	// UpdateEvery is the least time between two updates of an incident
+	// (email and pager); changes in between are batched into the next one.
+	UpdateEvery *Duration `yaml:"update_every,omitempty" jsonschema:"description=Least time between two updates of one incident (email and pager): 1m to 60m (default 5m)"`
+	// RemindEvery is how often an email reminds that an incident is still
+	// open; 0 sends no reminders.
+	RemindEvery *Interval `yaml:"remind_every,omitempty" jsonschema:"description=Reminder email while an incident stays open: 0 (off) or 10m to 24h (default 60m)"`
+	// SMSPerHour caps the SMS that incidents opening send in an hour,
+	// across incidents (each one's resolve SMS answers it); 0 sends none.
+	SMSPerHour *int `yaml:"sms_per_hour,omitempty" jsonschema:"minimum=0,maximum=60,description=Most SMS for incidents opening in one hour across incidents: 0 to 60 (default 6; 0 = no SMS)"`
+}
+
+// Maintenance is one maintenance window of the checks file: a reason, the
+// areas it covers (none: the whole app) and exactly one schedule, one-off
+// (Start and End) or recurring (Cron or Every, with Duration and TimeZone).
+// Package maintenance turns it into occurrences.
+type Maintenance struct {
+	// ID names the window in messages, the ledger and the dashboard.
+	ID string `yaml:"id" jsonschema:"required,description=Letters and digits; unique among the windows"`
+	// Reason says why, in one line, to whoever would have been told.
+	Reason string `yaml:"reason" jsonschema:"required,maxLength=200,description=Why: one line shown in messages and on the dashboard"`
+	// Areas are ids of areas of the file; none means the whole app, the
+	// locations' silent alarms included.
+	Areas []string `yaml:"areas,omitempty" jsonschema:"minItems=1,description=Area ids the window covers (default: the whole app)"`
+	// Start and End bound a one-off window: RFC 3339 with an offset, or a
+	// local time read in TimeZone.
+	Start string `yaml:"start,omitempty" jsonschema:"oneof_required=one-off,description=One-off window's start: 2026-12-06T02:00:00Z or 2026-12-06T02:00+01:00 or a local 2026-12-06T02:00 with time_zone"`
+	End   string `yaml:"end,omitempty" jsonschema:"oneof_required=one-off,description=One-off window's end (after start; at most 7 days later)"`
+	// Cron starts a recurring window: five fields (minute hour day-of-month
+	// month day-of-week) or a descriptor such as @weekly, in TimeZone.
+	Cron string `yaml:"cron,omitempty" jsonschema:"oneof_required=cron,maxLength=100,description=Recurring window's starts: 5-field cron (30 1 * * 0) or @daily/@weekly/@monthly/@yearly; in time_zone"`
+	// Every starts a recurring window on some days of the week at one time.
+	Every *Every `yaml:"every,omitempty" jsonschema:"oneof_required=every,description=Recurring window's starts: days of the week at a time of day; in time_zone"`
+	// Duration is how long each occurrence of a recurring window lasts.
+	Duration Duration `yaml:"duration,omitempty" jsonschema:"oneof_required=cron,oneof_required=every,description=How long each occurrence lasts: 1m to 7 days (168h) and shorter than the time between two starts"`
+	// TimeZone is an IANA time zone name (Europe/London). Recurring windows
+	// start on its wall clock; a one-off needs it only for local times.
+	TimeZone string `yaml:"time_zone,omitempty" jsonschema:"oneof_required=cron,oneof_required=every,maxLength=64,description=IANA time zone such as Europe/London or America/New_York or UTC"`
+
+	// schedule is what validation read from the fields above.
+	schedule *Schedule
+}
+
+// Every is the weekday form of a recurring window's starts.
+type Every struct {
+	// Days are days of the week: mon..sun or full names, in any case.
+	Days []string `yaml:"days" jsonschema:"required,minItems=1,maxItems=7,description=Days of the week: mon tue wed thu fri sat sun or full names"`
+	// At is the time of day, HH:MM on a 24-hour clock.
+	At string `yaml:"at" jsonschema:"required,description=Time of day the window starts: HH:MM (24-hour)"`
 }
 
 // MetricsOptions turns on optional metrics. They cost $0.30 per metric-month each.
@@ -193,6 +255,11 @@ var (
 	DefaultDown         = MofN{M: 2, N: 3}
 	DefaultSlowRule     = MofN{M: 3, N: 5}
 	DefaultSilentAfter  = 5
+	// The incident policy's defaults (alerting.incidents).
+	DefaultSettle      = 2 * time.Minute
+	DefaultUpdateEvery = 5 * time.Minute
+	DefaultRemindEvery = 60 * time.Minute
+	DefaultSMSPerHour  = 6
 	// DefaultControlTimeout caps the control probe: it must leave time for the round.
 	DefaultControlTimeout = 5 * time.Second
 	// defaultRegions is the order of DefaultLocations: west to east.

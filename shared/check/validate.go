@@ -92,6 +92,7 @@ func (c *Config) validate() Errors {
 	for i := range c.Areas {
 		v.area(i, ids)
 	}
+	v.maintenance()
 	v.tls()
 	v.memory()
 	return v.errs
@@ -152,23 +153,25 @@ func (v *validator) alerting() {
 	if a.SilentAfter < 1 || a.SilentAfter > 60 {
 		v.add("alerting.silent_after", ErrInvalid, "%d: use 1 to 60 minutes", a.SilentAfter)
 	}
+	in := a.Incidents
+	if d := in.Settle.D(); d > 30*time.Minute {
+		v.add("alerting.incidents.settle", ErrInvalid, "%s: use 0 to 30m", FormatDuration(d))
+	}
+	if d := in.UpdateEvery.D(); d < time.Minute || d > time.Hour {
+		v.add("alerting.incidents.update_every", ErrInvalid, "%s: use 1m to 60m", FormatDuration(d))
+	}
+	if d := in.RemindEvery.D(); d != 0 && (d < 10*time.Minute || d > 24*time.Hour) {
+		v.add("alerting.incidents.remind_every", ErrInvalid, "%s: use 10m to 24h, or 0 for no reminders", FormatDuration(d))
+	}
+	if n := *in.SMSPerHour; n < 0 || n > 60 {
+		v.add("alerting.incidents.sms_per_hour", ErrInvalid, "%d: use 0 to 60 (0 sends no SMS)", n)
+	}
 }
 
 func (v *validator) area(i int, ids map[string]int) {
 	a := &v.c.Areas[i]
 	p := fmt.Sprintf("areas[%d]", i)
-	switch {
-	case a.ID == "":
-		v.add(p+".id", ErrRequired, "give the area an id (letters and digits)")
-	case !areaPattern.MatchString(a.ID):
-		v.add(p+".id", ErrInvalid, "%q: letters and digits only, starting with a letter (at most 64); it becomes part of alarm names", a.ID)
-	default:
-		if j, dup := ids[strings.ToLower(a.ID)]; dup {
-			v.add(p+".id", ErrDuplicate, "%q is already the id of areas[%d]", a.ID, j)
-		} else {
-			ids[strings.ToLower(a.ID)] = i
-		}
-	}
+	v.id("areas", i, a.ID, ids, "the area", "; it becomes part of alarm names")
 	if len(a.Name) > 100 {
 		v.add(p+".name", ErrInvalid, "longer than 100 characters")
 	}
@@ -197,6 +200,24 @@ func (v *validator) area(i int, ids map[string]int) {
 	}
 	for j := range a.Steps {
 		v.step(fmt.Sprintf("%s.steps[%d]", p, j), &a.Steps[j], captured)
+	}
+}
+
+// id checks the id of list[i]: letters and digits, unique in the list in
+// any case (ids holds those seen, lower-cased, with their index).
+func (v *validator) id(list string, i int, id string, ids map[string]int, what, why string) {
+	p := fmt.Sprintf("%s[%d].id", list, i)
+	switch {
+	case id == "":
+		v.add(p, ErrRequired, "give %s an id (letters and digits)", what)
+	case !areaPattern.MatchString(id):
+		v.add(p, ErrInvalid, "%q: letters and digits only, starting with a letter (at most 64)%s", id, why)
+	default:
+		if j, dup := ids[strings.ToLower(id)]; dup {
+			v.add(p, ErrDuplicate, "%q is already the id of %s[%d]", id, list, j)
+		} else {
+			ids[strings.ToLower(id)] = i
+		}
 	}
 }
 
