@@ -39,5 +39,5 @@ func main() {
 		log.Error("init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.StartHandlerFunc(h.Handle)
+	lambda.Start(h) // SNS alarm notifications, the minute tick, test pages
 }

@@ -1,6 +1,10 @@
 package incident
 
-import "time"
+import (
+	"time"
+
+	"github.com/lookout-monitoring/lookout/shared/check"
+)
 
 // Policy holds the incident logic's timings and caps.
 //
@@ -28,16 +32,48 @@ type Policy struct {
 	MaxAttempts int
 }
 
-// DefaultPolicy returns the policy of a deployment that configures none.
+// DefaultPolicy returns the policy of a deployment that configures none:
+// the checks file's defaults (package check holds them, so the file's
+// documentation and the logic cannot disagree), a 2-minute lease and 12
+// attempts.
 func DefaultPolicy() Policy {
 	return Policy{
-		Settle:      2 * time.Minute,
-		UpdateEvery: 5 * time.Minute,
-		RemindEvery: 60 * time.Minute,
-		SMSPerHour:  6,
+		Settle:      check.DefaultSettle,
+		UpdateEvery: check.DefaultUpdateEvery,
+		RemindEvery: check.DefaultRemindEvery,
+		SMSPerHour:  check.DefaultSMSPerHour,
 		Lease:       2 * time.Minute,
 		MaxAttempts: 12,
 	}
+}
+
+// PolicyOf is the policy a checks file's alerting.incidents sets, on top
+// of DefaultPolicy; a 0 written there (no settle time, no reminders, no SMS)
+// becomes none.
+func PolicyOf(in check.Incidents) Policy {
+	p := DefaultPolicy()
+	none := func(d time.Duration) time.Duration {
+		if d == 0 {
+			return -1
+		}
+		return d
+	}
+	if in.Settle != nil {
+		p.Settle = none(time.Duration(*in.Settle))
+	}
+	if in.UpdateEvery != nil {
+		p.UpdateEvery = none(time.Duration(*in.UpdateEvery))
+	}
+	if in.RemindEvery != nil {
+		p.RemindEvery = none(time.Duration(*in.RemindEvery))
+	}
+	if in.SMSPerHour != nil {
+		p.SMSPerHour = *in.SMSPerHour
+		if p.SMSPerHour == 0 {
+			p.SMSPerHour = -1
+		}
+	}
+	return p
 }
 
 // WithDefaults returns p with every zero field set from DefaultPolicy.

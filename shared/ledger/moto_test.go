@@ -35,28 +35,8 @@ func motoTable(t *testing.T) *dynamodb.Client {
 	srv := awstest.Start(t)
 	// The notifier runs in the home region; a client built elsewhere still goes there.
 	client := awsclient.DynamoDB(srv.Config(t, "eu-west-2"), "us-east-1", "")
-	ctx := context.Background()
-	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:   aws.String(testTable),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(PartitionKey), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String(SortKey), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(PartitionKey), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String(SortKey), KeyType: types.KeyTypeRange},
-		},
-	})
-	if err != nil {
-		t.Fatalf("CreateTable: %v", err)
-	}
-	_, err = client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
-		TableName:               aws.String(testTable),
-		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(TTLAttribute), Enabled: aws.Bool(true)},
-	})
-	if err != nil {
-		t.Fatalf("UpdateTimeToLive: %v", err)
+	if err := CreateTable(context.Background(), client, testTable); err != nil {
+		t.Fatal(err)
 	}
 	return client
 }

@@ -275,7 +275,7 @@ func RenderIncidentEmail(n *IncidentNotice, l IncidentLinks, now time.Time) (sub
 		// The worst first: a person reads the critical members before the rest.
 		slices.SortStableFunc(told, func(x, y *Member) int { return severityRank(x.Severity) - severityRank(y.Severity) })
 		for _, m := range told {
-			memberBlock(&b, m, l, now)
+			memberBlock(&b, m, l, now, n.Test)
 		}
 		var recovered []string
 		for i := range n.Members {
@@ -327,12 +327,14 @@ func RenderIncidentEmail(n *IncidentNotice, l IncidentLinks, now time.Time) (sub
 
 // memberBlock writes one firing member: its state, situation, per-location
 // table and links.
-func memberBlock(b *strings.Builder, m *Member, l IncidentLinks, now time.Time) {
+func memberBlock(b *strings.Builder, m *Member, l IncidentLinks, now time.Time, test bool) {
 	a, _ := m.forMessages()
 	fmt.Fprintf(b, "\n== %s: %s since %s, for %s (%s)\n", a.Subject(), strings.ToUpper(string(a.Kind)), clock(m.FirstFired),
 		minutes(now.Sub(m.FirstFired)), a.Severity)
 	d := m.Details
 	switch {
+	case test:
+		b.WriteString("A test member: no alarm fired and no location was probed for it.\n")
 	case !d.Available:
 		b.WriteString("Per-location details are unavailable: the metrics could not be read from\nCloudWatch in time. The dashboard has them.\n")
 	case a.Kind == alarm.KindSilent:

@@ -13,6 +13,8 @@ import (
 
 	"github.com/lookout-monitoring/lookout/shared/awsclient"
 	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/incident"
+	"github.com/lookout-monitoring/lookout/shared/ledger"
 	"github.com/lookout-monitoring/lookout/shared/secrets"
 )
 
@@ -38,6 +40,15 @@ const (
 	// EnvMetricsEndpoint overrides the CloudWatch endpoint (local runs
 	// against an emulator only).
 	EnvMetricsEndpoint = awsclient.EnvMetricsEndpoint
+	// EnvLedgerTable is the incident ledger's table. Empty: every alarm is
+	// told on its own, as when no ledger exists.
+	EnvLedgerTable = awsclient.EnvLedgerTable
+	// EnvLedgerEndpoint overrides the DynamoDB endpoint (local runs against
+	// an emulator only).
+	EnvLedgerEndpoint = "LOOKOUT_LEDGER_ENDPOINT"
+	// EnvWatchdogURL says where the watchdog's URL is: an SSM parameter name,
+	// or secret:NAME for Secrets Manager. Empty: no watchdog.
+	EnvWatchdogURL = "LOOKOUT_WATCHDOG_URL_PARAM"
 )
 
 // DefaultChecksFile is the checks file's name beside the bootstrap.
@@ -56,6 +67,9 @@ type Env struct {
 	PagerURL        string
 	ProbeLogGroups  []string
 	MetricsEndpoint string
+	LedgerTable     string
+	LedgerEndpoint  string
+	WatchdogURL     string
 }
 
 // EnvFrom reads Env through getenv (os.Getenv in production); executable is
@@ -69,6 +83,9 @@ func EnvFrom(getenv func(string) string, executable string) Env {
 		PagerKey:        getenv(EnvPagerKey),
 		PagerURL:        getenv(EnvPagerURL),
 		MetricsEndpoint: getenv(EnvMetricsEndpoint),
+		LedgerTable:     strings.TrimSpace(getenv(EnvLedgerTable)),
+		LedgerEndpoint:  getenv(EnvLedgerEndpoint),
+		WatchdogURL:     getenv(EnvWatchdogURL),
 	}
 	for _, g := range strings.Split(getenv(EnvProbeLogGroups), ",") {
 		if g = strings.TrimSpace(g); g != "" {
@@ -79,9 +96,11 @@ func EnvFrom(getenv func(string) string, executable string) Env {
 }
 
 // Setup builds the Handler from the environment: the checks file, an SNS
-// client for the notify topic's region, a CloudWatch client for the home
-// region, and the pager channel when a routing key is configured. It makes no
-// AWS call: the routing key is read on the first page.
+// client for the notify topic's region, CloudWatch and DynamoDB clients for
+// the home region (enrichment, the reconcile tick, the incident ledger), the
+// pager channel when a routing key is configured and the watchdog when its
+// URL is. It makes no AWS call: the routing key and the watchdog URL are
+// read on first use.
 func Setup(env Env, awsCfg aws.Config, log *slog.Logger) (*Handler, error) {
 	if env.TopicARN == "" {
 		return nil, fmt.Errorf("%s is not set", EnvTopicARN)
@@ -101,18 +120,35 @@ func Setup(env Env, awsCfg aws.Config, log *slog.Logger) (*Handler, error) {
 	})
 	topic := NewTopic(snsClient, env.TopicARN)
 	channels := []Channel{NewEmail(topic), NewSMS(topic)}
+	resolvers := secrets.Resolvers(awsCfg)
 	if ref, ok := ParseKeyRef(env.PagerKey); ok {
-		resolver, found := secrets.Resolvers(awsCfg)[ref.Kind]
+		resolver, found := resolvers[ref.Kind]
 		if !found {
 			return nil, errors.New("no resolver for the routing key")
 		}
 		channels = append(channels, NewPagerDuty(env.PagerURL, &http.Client{Timeout: pagerHTTPTimeout}, resolver, ref))
 	}
-	return NewHandler(Options{
+	var watchdog *Watchdog
+	if ref, ok := ParseKeyRef(env.WatchdogURL); ok {
+		resolver, found := resolvers[ref.Kind]
+		if !found {
+			return nil, errors.New("no resolver for the watchdog URL")
+		}
+		watchdog = NewWatchdog(&http.Client{Timeout: pagerHTTPTimeout}, resolver, ref)
+	}
+	cw := awsclient.CloudWatch(awsCfg, home, env.MetricsEndpoint)
+	o := Options{
 		Config:   cfg,
 		Channels: channels,
-		Enricher: &Enricher{Client: awsclient.CloudWatch(awsCfg, home, env.MetricsEndpoint), Config: cfg},
+		Enricher: &Enricher{Client: cw, Config: cfg},
 		Links:    LinkOptions{HomeRegion: home, Dashboard: env.Dashboard, ProbeLogGroups: env.ProbeLogGroups},
 		Logger:   log,
-	})
+		Alarms:   cw,
+		Watchdog: watchdog,
+		Policy:   incident.PolicyOf(cfg.Alerting.Incidents),
+	}
+	if env.LedgerTable != "" {
+		o.Ledger = ledger.New(awsclient.DynamoDB(awsCfg, home, env.LedgerEndpoint), env.LedgerTable)
+	}
+	return NewHandler(o)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
+	"github.com/lookout-monitoring/lookout/shared/incident"
 	"github.com/lookout-monitoring/lookout/shared/logline"
 )
 
@@ -42,11 +43,23 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
+
+	// Ledger keeps the app's incidents: with it, the alarms Lookout created
+	// are told as incidents (one page per outage); without it, each alarm is
+	// told on its own.
+	Ledger Ledger
+	// Alarms reads the alarms' true state for the reconcile tick.
+	Alarms AlarmDescriber
+	// Watchdog is pinged after every successful tick (nil: none).
+	Watchdog *Watchdog
+	// Policy paces incident messages; zero fields take the defaults.
+	Policy incident.Policy
 }
 
 // Handler is the NotifyFunction: SNS alarm notifications in, messages out.
 type Handler struct {
-	o Options
+	o      Options
+	policy incident.Policy
 }
 
 // NewHandler checks the options and fills defaults.
@@ -73,7 +86,7 @@ func NewHandler(o Options) (*Handler, error) {
 	if o.Links.HomeRegion == "" {
 		o.Links.HomeRegion = o.Config.HomeRegion
 	}
-	return &Handler{o: o}, nil
+	return &Handler{o: o, policy: o.Policy.WithDefaults()}, nil
 }
 
 // Report counts what one invocation did (the result `sam local invoke` shows).
@@ -89,11 +102,7 @@ type Report struct {
 // destination take over; the pager's dedup key makes a repeat harmless.
 func (h *Handler) Handle(ctx context.Context, ev events.SNSEvent) (Report, error) {
 	var rep Report
-	budget := h.o.Budget
-	if dl, ok := ctx.Deadline(); ok {
-		budget = min(budget, time.Until(dl)-deadlineMargin)
-	}
-	ctx, cancel := context.WithTimeout(ctx, max(budget, time.Second))
+	ctx, cancel := h.budget(ctx)
 	defer cancel()
 
 	var errs []error
@@ -106,7 +115,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SNSEvent) (Report, error
 			continue
 		}
 		rep.Alarms++
-		if err := h.Notify(ctx, &inc); err != nil {
+		if err := h.tell(ctx, &inc); err != nil {
 			rep.Failed++
 			// aws-lambda-go logs the error it reports: the name is bounded.
 			name, _ := text(inc.AlarmName, maxName)
@@ -117,6 +126,32 @@ func (h *Handler) Handle(ctx context.Context, ev events.SNSEvent) (Report, error
 		return rep, nil
 	}
 	return rep, boundedError{errors.Join(errs...)}
+}
+
+// budget bounds one invocation's work by Options.Budget and the Lambda
+// deadline, keeping deadlineMargin to report a failure ourselves.
+func (h *Handler) budget(ctx context.Context) (context.Context, context.CancelFunc) {
+	budget := h.o.Budget
+	if dl, ok := ctx.Deadline(); ok {
+		budget = min(budget, time.Until(dl)-deadlineMargin)
+	}
+	return context.WithTimeout(ctx, max(budget, time.Second))
+}
+
+// tell routes one alarm: the alarms Lookout created for this app go through
+// the incident ledger; anyone else's alarm, and every alarm when there is no
+// ledger, is told on its own. An alarm that lacks data also gets its own
+// informational email: it pages nobody, but someone should know.
+func (h *Handler) tell(ctx context.Context, a *Alarm) error {
+	if h.o.Ledger == nil || a.Kind == alarm.KindForeign || a.App != h.o.Config.App {
+		return h.Notify(ctx, a)
+	}
+	log := h.o.Logger.With("message_id", a.MessageID, "alarm", a.AlarmName, "state", string(a.State))
+	err := h.applyAlarm(ctx, log, a)
+	if a.State == alarm.StateInsufficient {
+		err = errors.Join(err, h.Notify(ctx, a))
+	}
+	return err
 }
 
 // boundedError is the invocation's error with its text bounded: aws-lambda-go
