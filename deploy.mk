@@ -19,7 +19,7 @@ SAM_INSTALL_URL := https://docs.aws.amazon.com/serverless-application-model/late
 deploy: sam-check $(LOOKOUT)
 	$(LOOKOUT) validate --deploy -f $(CHECKS)
 	@set -euo pipefail; \
-	alert=(--alert-email "$${ALERT_EMAIL:-}" --alert-phone "$${ALERT_PHONE:-}" --pager-key-param "$${PAGER_KEY_PARAM:-}"); \
+	alert=(--alert-email "$${ALERT_EMAIL:-}" --alert-phone "$${ALERT_PHONE:-}" --pager-key-param "$${PAGER_KEY_PARAM:-}" --watchdog-url-param "$${WATCHDOG_URL_PARAM:-}"); \
 	params="$$($(LOOKOUT) deploy-params -f $(CHECKS) "$${alert[@]}")"; \
 	echo "==> sam build"; \
 	sam build --parameter-overrides "$$params"; \

@@ -33,7 +33,7 @@ func TestValidateAndDeployParamsRefuseOneAreaPastTheCeiling(t *testing.T) {
 			if code != exitOK || dcode != exitOK {
 				t.Fatalf("%d areas: validate exit %d (%s), deploy-params exit %d (%s)", n, code, errOut, dcode, derr)
 			}
-			if !strings.Contains(out, "quotas: 60 of 500 resources per stack") {
+			if !strings.Contains(out, "quotas: 62 of 500 resources per stack") {
 				t.Errorf("validate stdout: %s", out)
 			}
 			continue

@@ -19,6 +19,7 @@ func cmdDeployParams(args []string, stdout, stderr io.Writer) int {
 	email := fs.String("alert-email", "", "address for email notifications (optional; left out when empty)")
 	phone := fs.String("alert-phone", "", "E.164 number for critical SMS (optional; left out when empty)")
 	pager := fs.String("pager-key-param", "", "SSM parameter holding the PagerDuty routing key (optional; left out when empty)")
+	watchdog := fs.String("watchdog-url-param", "", "SSM parameter holding the URL the notifier's tick pings (optional; left out when empty)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -44,7 +45,7 @@ func cmdDeployParams(args []string, stdout, stderr io.Writer) int {
 		reportErrors(stderr, *file, err)
 		return exitFailed
 	}
-	p.AlertEmail, p.AlertPhone, p.PagerRoutingKeyParam = *email, *phone, *pager
+	p.AlertEmail, p.AlertPhone, p.PagerRoutingKeyParam, p.WatchdogURLParam = *email, *phone, *pager, *watchdog
 	switch *format {
 	case "sam":
 		s, err := p.SAM()

@@ -28,6 +28,7 @@ func (p Parameters) Overrides() []Override {
 		{"SlowN", strconv.Itoa(p.SlowN)},
 		{"SilentAfter", strconv.Itoa(p.SilentAfter)},
 		{"ScheduleRate", p.ScheduleRate},
+		{"MaintenanceWindows", p.MaintenanceWindows},
 	}
 	// Every chunk, the empty ones as "": a chunk left out would keep the
 	// stack's previous value, and its alarms, after its areas were removed.
@@ -40,6 +41,7 @@ func (p Parameters) Overrides() []Override {
 		{"AlertEmail", p.AlertEmail},
 		{"AlertPhone", p.AlertPhone},
 		{"PagerRoutingKeyParam", p.PagerRoutingKeyParam},
+		{"WatchdogUrlParam", p.WatchdogURLParam},
 	} {
 		if o.Value != "" {
 			out = append(out, o)

@@ -38,13 +38,13 @@ const (
 	// AlarmsPerArea are the resources area-alarms.yaml stamps per area (Down, Slow).
 	AlarmsPerArea = 2
 	// fixedResources are the resources of template.yaml that do not depend on
-	// the checks file (functions, roles, topics, the ledger table, dashboard,
+	// the checks file (functions, roles, schedules, topics, the ledger table, dashboard,
 	// notifier alarms) plus the AreaChunks nested stacks, all declared in
 	// every stack.
-	fixedResources = 24 + AreaChunks
-	// fixedParameters are the parameters template.yaml declares (17, and one
+	fixedResources = 26 + AreaChunks
+	// fixedParameters are the parameters template.yaml declares (19, and one
 	// per chunk): their number does not grow with the checks file.
-	fixedParameters = 17 + AreaChunks
+	fixedParameters = 19 + AreaChunks
 	// DashboardTopN is how many series each per-area graph of the dashboard
 	// shows: the worst, by a Metrics Insights query with ORDER BY and LIMIT.
 	DashboardTopN = 50

@@ -60,12 +60,16 @@ type Parameters struct {
 	SilentAfter int
 	// ScheduleRate is the EventBridge Scheduler rate expression of the rounds.
 	ScheduleRate string
+	// MaintenanceWindows is the checks file's maintenance windows in words,
+	// for the dashboard (MaintenanceText).
+	MaintenanceWindows string
 
 	// Given by the person deploying, not by the checks file; left out of the
 	// overrides when empty, so `sam deploy` keeps the stack's previous value.
 	AlertEmail           string
 	AlertPhone           string
 	PagerRoutingKeyParam string
+	WatchdogURLParam     string
 }
 
 // Params derives the parameters of the stack in region (the home region when
@@ -114,6 +118,8 @@ func params(cfg *check.Config, region string, chunks [AreaChunks]Chunk) (Paramet
 		SlowN:          cfg.Alerting.Slow.N,
 		SilentAfter:    cfg.Alerting.SilentAfter,
 		ScheduleRate:   ScheduleRate,
+		// One line of plain words, the same in every stack.
+		MaintenanceWindows: MaintenanceText(cfg),
 	}
 	for _, s := range plan {
 		p.LocationLabels = append(p.LocationLabels, s.Label)
@@ -130,7 +136,8 @@ func areaIDs(cfg *check.Config) []string {
 	return ids
 }
 
-// Validate checks the values a person gives (email, phone, pager key parameter).
+// Validate checks the values a person gives (email, phone, pager key and
+// watchdog URL parameters).
 func (p Parameters) Validate() error {
 	var errs []error
 	if !EmailPattern.MatchString(p.AlertEmail) {
@@ -141,6 +148,9 @@ func (p Parameters) Validate() error {
 	}
 	if !SSMNamePattern.MatchString(p.PagerRoutingKeyParam) {
 		errs = append(errs, fmt.Errorf("pager routing key parameter %q is not an SSM parameter name starting with /", p.PagerRoutingKeyParam))
+	}
+	if !SSMNamePattern.MatchString(p.WatchdogURLParam) {
+		errs = append(errs, fmt.Errorf("watchdog URL parameter %q is not an SSM parameter name starting with /", p.WatchdogURLParam))
 	}
 	return errors.Join(errs...)
 }

@@ -1,6 +1,8 @@
 package deploy
 
 import (
+	"fmt"
+
 	"github.com/lookout-monitoring/lookout/shared/golden"
 
 	"path/filepath"
@@ -345,5 +347,34 @@ func TestPlanDeploysHomeFirst(t *testing.T) {
 		if s.Home {
 			t.Errorf("%s marked home", s.Region)
 		}
+	}
+}
+
+func TestMaintenanceTextIsOneSafeBoundedLine(t *testing.T) {
+	cfg := loadExample(t)
+	if got := MaintenanceText(&check.Config{}); got != "none in the checks file." {
+		t.Errorf("no windows: %q", got)
+	}
+	base := cfg.Maintenance[0]
+	cfg.Maintenance = nil
+	for i := range 100 {
+		m := base
+		m.ID = fmt.Sprintf("window%03d", i)
+		m.Reason = strings.Repeat(`Patching "db" \ `, 12)
+		cfg.Maintenance = append(cfg.Maintenance, m)
+	}
+	got := MaintenanceText(cfg)
+	if len(got) > maxMaintenanceText || strings.ContainsAny(got, "\"\\\n") {
+		t.Errorf("%d bytes, or a quote, backslash or newline: %q", len(got), got)
+	}
+	if !strings.HasSuffix(got, "more: lookout validate lists them.") {
+		t.Errorf("the windows left out are not counted: ...%s", got[max(len(got)-80, 0):])
+	}
+	p, err := Params(loadExample(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.SAM(); err != nil {
+		t.Errorf("the example's parameters do not pass SAM's quoting: %v", err)
 	}
 }

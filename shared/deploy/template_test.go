@@ -162,9 +162,10 @@ func TestTemplateScheduleRunsEveryMinuteWithoutRetries(t *testing.T) {
 			schedules = append(schedules, id)
 		}
 	}
-	if !slices.Equal(schedules, []string{"ProbeFunctionRound"}) {
-		t.Fatalf("schedules = %v, want the one ProbeFunctionRound", schedules)
+	if !slices.Equal(schedules, []string{"NotifyFunctionTick", "ProbeFunctionRound"}) {
+		t.Fatalf("schedules = %v, want ProbeFunctionRound and the notifier's NotifyFunctionTick", schedules)
 	}
+	checkTick(t, doc, params)
 	r := doc.resource("ProbeFunctionRound")
 	if _, home := r["Condition"]; home {
 		t.Errorf("the schedule has a Condition: every location must run rounds")
@@ -200,6 +201,39 @@ func TestTemplateScheduleRunsEveryMinuteWithoutRetries(t *testing.T) {
 	inv := e.value(props(doc.resource("ProbeFunctionEventInvokeConfig"))).(map[string]any)
 	if num(t, inv["MaximumRetryAttempts"]) != 0 || num(t, inv["MaximumEventAgeInSeconds"]) != 60 {
 		t.Errorf("ProbeFunction async config = %v, want no retries and events dropped after 60 s", inv)
+	}
+}
+
+// checkTick: the notifier's minute tick runs in the home region only, sends
+// the tick payload the notifier knows, and is not retried (the next one
+// comes a minute later).
+func checkTick(t *testing.T, doc tpl, params map[string]any) {
+	t.Helper()
+	r := doc.resource("NotifyFunctionTick")
+	if r["Condition"] != "IsHome" {
+		t.Errorf("NotifyFunctionTick has Condition %v, want IsHome", r["Condition"])
+	}
+	e := &cfnEval{t: t, tpl: doc, params: params, region: params["HomeRegion"].(string)}
+	p := e.value(props(r)).(map[string]any)
+	target := p["Target"].(map[string]any)
+	want, _ := json.Marshal(notify.Request{Lookout: notify.PayloadTick})
+	var got, wantPayload any
+	if err := json.Unmarshal([]byte(target["Input"].(string)), &got); err != nil {
+		t.Fatalf("tick Input is not JSON: %v", err)
+	}
+	_ = json.Unmarshal(want, &wantPayload)
+	for _, c := range []struct {
+		field     string
+		got, want any
+	}{
+		{"ScheduleExpression", p["ScheduleExpression"], "rate(1 minute)"},
+		{"Target.Arn", target["Arn"], "<NotifyFunction.Arn>"},
+		{"Target.RetryPolicy", target["RetryPolicy"], map[string]any{"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60}},
+		{"Target.Input", got, wantPayload},
+	} {
+		if gj, wj := mustJSON(t, c.got), mustJSON(t, c.want); gj != wj {
+			t.Errorf("tick %s = %s, want %s", c.field, gj, wj)
+		}
 	}
 }
 
@@ -404,8 +438,8 @@ func TestTemplateIAMIsScoped(t *testing.T) {
 				}
 			}
 		}
-		if roles != 3 {
-			t.Errorf("%d roles, want 3 (probe, schedule, notifier)", roles)
+		if roles != 4 {
+			t.Errorf("%d roles, want 4 (probe, its schedule, notifier, its tick)", roles)
 		}
 	}
 
@@ -607,6 +641,12 @@ func TestTemplateDashboardRanksEveryAreaAndTruncatesNothingSilently(t *testing.T
 	doc, params := expandExample(t)
 	cfg := loadExample(t)
 	dash := dashboardOf(t, doc, params, cfg.HomeRegion)
+	// The maintenance windows' words name their areas; they come from the
+	// checks file with every deploy, so the body is checked without them.
+	if !strings.Contains(dash.body, MaintenanceText(cfg)) {
+		t.Errorf("the dashboard does not show the maintenance windows %q", MaintenanceText(cfg))
+	}
+	dash.body = strings.ReplaceAll(dash.body, MaintenanceText(cfg), "")
 	ns := strconv.Quote(alarm.Namespace(cfg.App))
 	top := fmt.Sprintf("LIMIT %d", DashboardTopN)
 	want := []string{

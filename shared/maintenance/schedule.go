@@ -1,8 +1,10 @@
 package maintenance
 
 import (
+	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	// The notifier runs on provided.al2023, which may have no zoneinfo:
@@ -83,4 +85,27 @@ func occurrences(m check.Maintenance, from, to time.Time, limit int) []Window {
 
 func window(m check.Maintenance, start, end time.Time) Window {
 	return Window{ID: m.ID, Reason: m.Reason, Start: start, End: end, Areas: slices.Clone(m.Areas)}
+}
+
+// Describe says when a window of the checks file applies, in words: "every
+// sun, wed at 02:00 Europe/London for 2h", "cron 30 1 * * * America/New_York
+// for 30m", "2026-12-12 22:00 to 2026-12-13 02:00 UTC".
+func Describe(m check.Maintenance) string {
+	zone := m.TimeZone
+	if zone == "" {
+		zone = "UTC"
+	}
+	d := check.FormatDuration(m.Duration.D())
+	switch {
+	case m.Every != nil:
+		return fmt.Sprintf("every %s at %s %s for %s", strings.Join(m.Every.Days, ", "), m.Every.At, zone, d)
+	case m.Cron != "":
+		return fmt.Sprintf("cron %s %s for %s", m.Cron, zone, d)
+	}
+	s, err := m.Schedule()
+	if err != nil {
+		return m.Start + " to " + m.End
+	}
+	const layout = "2006-01-02 15:04 MST"
+	return s.Start.In(s.Zone).Format(layout) + " to " + s.End.In(s.Zone).Format(layout)
 }
