@@ -30,7 +30,7 @@ func stormNotice(t *testing.T, kind IncidentKind) *IncidentNotice {
 		"Mumbai": {Status: StatusFailing, Latency: ms(5012), HasLatency: true, BadMinutes: 2},
 	})
 	n := &IncidentNotice{
-		ID: "20261124T1402Z-search-slow", App: "taskboard", Kind: kind, Opened: opened, Severity: check.Critical,
+		ID: "20261124T140200Z-search-slow", App: "taskboard", Kind: kind, Opened: opened, Severity: check.Critical,
 		Members: []Member{
 			member(alarm.SlowAlarm("taskboard", "Search"), opened, slow),
 			member(alarm.DownAlarm("taskboard", "Boards"), opened.Add(2*time.Minute), down),

@@ -218,9 +218,9 @@ func TestDocsShowTheGoldenExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"down-alarm.email.golden", "down-alarm.pager.golden", "down-ok.pager.golden",
-		"down-alarm.sms.golden", "down-ok.sms.golden", "slow-alarm.sms.golden", "silent-alarm.sms.golden",
-		"down-alarm-no-details.sms.golden", "down-insufficient-data.sms.golden", "foreign-alarm.sms.golden"} {
+	for _, name := range []string{"incident-open.email.golden", "incident-resolve.email.golden",
+		"incident-open.sms.golden", "incident-resolve.sms.golden", "foreign-alarm.sms.golden",
+		"incident-open.pager.golden", "incident-resolve.pager.golden"} {
 		want, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			t.Fatal(err)
