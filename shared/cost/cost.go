@@ -30,6 +30,9 @@ type Prices struct {
 	SNSPublish           float64 // per publish request
 	SNSEmail             float64 // per email notification
 	SNSSMS               float64 // per SMS, US; other countries differ widely
+	CloudWatchAPIRequest float64 // per request of the other CloudWatch APIs (DescribeAlarms)
+	DynamoDBReadUnit     float64 // per on-demand read request unit (4 KB strongly consistent)
+	DynamoDBWriteUnit    float64 // per on-demand write request unit (1 KB)
 	SyntheticsRun        float64 // per canary run
 	Route53Check         float64 // per health check-month, endpoint outside AWS
 	Route53Feature       float64 // per optional feature-month (HTTPS, string matching, latency graphs, fast interval)
@@ -52,6 +55,9 @@ var USEast1 = Prices{
 	SNSPublish:           0.50 / 1e6,
 	SNSEmail:             2.00 / 100000,
 	SNSSMS:               0.00645,
+	CloudWatchAPIRequest: 0.01 / 1000,
+	DynamoDBReadUnit:     0.125 / 1e6,
+	DynamoDBWriteUnit:    0.625 / 1e6,
 	SyntheticsRun:        0.0012,
 	Route53Check:         0.75,
 	Route53Feature:       1.00,
@@ -68,12 +74,16 @@ type Assumptions struct {
 	ResultLogBytes int           // bytes of one result's log line
 	RoundLogBytes  int           // bytes of a round's own lines (summary, platform START/END/REPORT)
 	RetentionDays  int           // log retention
+	TickMs         float64       // average duration of the notifier's minute tick
+	TickMemoryMB   int           // NotifyFunction memory
+	LedgerKB       float64       // size of the ledger's document while an incident is open (write units)
 }
 
 // DefaultAssumptions are used unless the caller overrides them.
 var DefaultAssumptions = Assumptions{
 	Rate: time.Minute, InvocationMs: 1500, MemoryMB: 512, IncidentHours: 36, Notifications: 20,
 	SMSShare: 0.5, ResultLogBytes: 520, RoundLogBytes: 900, RetentionDays: 30,
+	TickMs: 250, TickMemoryMB: 256, LedgerKB: 8,
 }
 
 // HoursPerMonth is the billing month AWS uses for prorating.
@@ -164,6 +174,25 @@ func compute(app string, nAreas, nLocs int, withPhases bool, a Assumptions, p Pr
 	add("SNS email", n, "emails", p.SNSEmail, "")
 	add("SNS SMS (US)", n*a.SMSShare, "messages", p.SNSSMS, "critical only; prices vary by country")
 	add("GetMetricData (alert details)", n*locs*3, "metrics", p.GetMetricDataMetric, "")
+
+	// The notifier's minute tick: one invocation a minute in the home region,
+	// reading every alarm (DescribeAlarms, 100 a page) and the ledger.
+	ticks := float64(HoursPerMonth * 60)
+	add("Lambda requests (notifier tick)", ticks, "requests", p.LambdaRequest, "one a minute, home region only")
+	add("Lambda compute (notifier tick)", ticks*a.TickMs/1000*float64(a.TickMemoryMB)/1024, "GB-s", p.LambdaGBSecondARM,
+		fmt.Sprintf("%g ms at %d MB", a.TickMs, a.TickMemoryMB))
+	add("EventBridge Scheduler (notifier tick)", ticks, "invocations", p.SchedulerInvocation, "")
+	pages := math.Ceil(alarms / 100)
+	add("DescribeAlarms (notifier tick)", ticks*pages, "requests", p.CloudWatchAPIRequest,
+		fmt.Sprintf("%g page(s) of 100 alarms a tick", pages))
+	add("CloudWatch Logs ingestion (notifier tick)", ticks*float64(a.RoundLogBytes)/1e9, "GB", p.LogsIngestGB,
+		"its summary line and the platform's START/END/REPORT")
+	// A tick reads the state and the ad-hoc windows (one unit each); each
+	// notification also reads both, writes the state twice (decide, then
+	// record delivery) and, on resolve, an archived incident.
+	add("DynamoDB reads (incident ledger)", 2*ticks+3*n, "read units", p.DynamoDBReadUnit, "on-demand, strongly consistent")
+	add("DynamoDB writes (incident ledger)", 2.5*n*a.LedgerKB, "write units", p.DynamoDBWriteUnit,
+		fmt.Sprintf("%g KB a write while an incident is open", a.LedgerKB))
 
 	for _, l := range e.Lines {
 		e.Total += l.Monthly

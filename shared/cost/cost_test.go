@@ -107,3 +107,21 @@ func TestPhasesAndRate(t *testing.T) {
 		}
 	}
 }
+
+func TestTheNotifierTickIsPricedOnceAMinute(t *testing.T) {
+	e, err := cost.Compute(checksWith(t, 60, false), cost.DefaultAssumptions, cost.USEast1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One tick a minute, whatever the rate of the rounds or the locations.
+	if l := line(t, e, "Lambda requests (notifier tick)"); l.Quantity != 43800 {
+		t.Errorf("ticks %g, want 43,800", l.Quantity)
+	}
+	// 60 areas: 120 area alarms + 4 silent + 2 on the notifier = 126, two pages a tick.
+	if l := line(t, e, "DescribeAlarms"); l.Quantity != 2*43800 || !near(l.Monthly, 0.876) {
+		t.Errorf("DescribeAlarms %+v", l)
+	}
+	if l := line(t, e, "DynamoDB reads"); l.Quantity != 2*43800+3*20 {
+		t.Errorf("ledger reads %+v", l)
+	}
+}
