@@ -241,6 +241,18 @@ const (
 	Warning  Severity = "warning"
 )
 
+// Rank orders severities: critical (2) above warning (1) above anything
+// else (0), so the highest of several is the one with the largest rank.
+func (s Severity) Rank() int {
+	switch s {
+	case Critical:
+		return 2
+	case Warning:
+		return 1
+	}
+	return 0
+}
+
 // Built-in defaults, applied in one place (applyDefaults).
 var (
 	DefaultHomeRegion   = "us-east-1"

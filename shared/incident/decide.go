@@ -53,7 +53,7 @@ func (inc *Incident) current() Told {
 	for _, m := range inc.Members {
 		if m.Firing() && !m.Muted {
 			t.Firing = append(t.Firing, m.Alarm)
-			if rank(m.Severity) > rank(t.Severity) {
+			if m.Severity.Rank() > t.Severity.Rank() {
 				t.Severity = m.Severity
 			}
 		}
@@ -68,17 +68,6 @@ func (inc *Incident) current() Told {
 
 func (t Told) equal(u Told) bool {
 	return t.Severity == u.Severity && slices.Equal(t.Firing, u.Firing)
-}
-
-// rank orders severities: critical above warning above anything else.
-func rank(s check.Severity) int {
-	switch s {
-	case check.Critical:
-		return 2
-	case check.Warning:
-		return 1
-	}
-	return 0
 }
 
 // unmute releases the firing members whose maintenance window has ended:
@@ -116,7 +105,7 @@ func (s *step) announce(inc *Incident, cur Told) {
 // at once, and may be the first reason for an SMS.
 func (s *step) update(inc *Incident, cur Told) {
 	before := inc.Told
-	rise := rank(cur.Severity) > rank(inc.PagerSeverity)
+	rise := cur.Severity.Rank() > inc.PagerSeverity.Rank()
 	if s.p.UpdateEvery <= 0 || !s.now.Before(inc.LastUpdate.Add(s.p.UpdateEvery)) {
 		inc.Told, inc.PagerSeverity = cur, cur.Severity
 		inc.LastUpdate, inc.LastEmail, inc.UpdateDue = s.now, s.now, time.Time{}

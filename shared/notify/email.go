@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/lookout-monitoring/lookout/shared/alarm"
-	"github.com/lookout-monitoring/lookout/shared/check"
 )
 
 // Email is the email channel: the notify topic's email subscriptions.
@@ -86,18 +85,7 @@ func RenderEmail(inc *Alarm, d Details, l Links, now time.Time) (subject, body s
 	link("Runbook", l.Runbook)
 	link("Dashboard", l.Dashboard)
 	link("Alarm", l.Alarm)
-	var logs []Link
-	for _, g := range l.Logs {
-		if href(g.Href) != "" {
-			logs = append(logs, g)
-		}
-	}
-	if len(logs) > 0 {
-		b.WriteString("Probe logs (CloudWatch Logs Insights, per location):\n")
-		for _, g := range logs {
-			fmt.Fprintf(&b, "  %s: %s\n", first(text(g.Text, maxName)), g.Href)
-		}
-	}
+	logLinks(&b, "Probe logs (CloudWatch Logs Insights, per location):", l.Logs)
 	b.WriteString("\n-- \nLookout synthetic monitoring")
 	if inc.Kind != alarm.KindForeign {
 		b.WriteString(" of " + inc.App)
@@ -273,7 +261,7 @@ func RenderIncidentEmail(n *IncidentNotice, l IncidentLinks, now time.Time) (sub
 		}
 	} else {
 		// The worst first: a person reads the critical members before the rest.
-		slices.SortStableFunc(told, func(x, y *Member) int { return severityRank(x.Severity) - severityRank(y.Severity) })
+		slices.SortStableFunc(told, func(x, y *Member) int { return y.Severity.Rank() - x.Severity.Rank() })
 		for _, m := range told {
 			memberBlock(&b, m, l, now, n.Test)
 		}
@@ -301,18 +289,7 @@ func RenderIncidentEmail(n *IncidentNotice, l IncidentLinks, now time.Time) (sub
 	if u := href(l.Dashboard); u != "" {
 		fmt.Fprintf(&b, "%-11s%s\n", "Dashboard:", u)
 	}
-	var logs []Link
-	for _, g := range l.Logs {
-		if href(g.Href) != "" {
-			logs = append(logs, g)
-		}
-	}
-	if len(logs) > 0 {
-		b.WriteString("Probe logs of the incident (CloudWatch Logs Insights, per location):\n")
-		for _, g := range logs {
-			fmt.Fprintf(&b, "  %s: %s\n", first(text(g.Text, maxName)), g.Href)
-		}
-	}
+	logLinks(&b, "Probe logs of the incident (CloudWatch Logs Insights, per location):", l.Logs)
 	b.WriteString("\n-- \nLookout synthetic monitoring of " + app + ". One message per outage: ")
 	switch {
 	case n.Kind == IncidentResolve:
@@ -364,13 +341,20 @@ func stamp(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04 MST")
 }
 
-// severityRank orders severities worst first.
-func severityRank(s check.Severity) int {
-	switch s {
-	case check.Critical:
-		return 0
-	case check.Warning:
-		return 1
+// logLinks writes the Logs Insights links a person can follow under title;
+// nothing when there is none.
+func logLinks(b *strings.Builder, title string, links []Link) {
+	var logs []Link
+	for _, g := range links {
+		if href(g.Href) != "" {
+			logs = append(logs, g)
+		}
 	}
-	return 2
+	if len(logs) == 0 {
+		return
+	}
+	b.WriteString(title + "\n")
+	for _, g := range logs {
+		fmt.Fprintf(b, "  %s: %s\n", first(text(g.Text, maxName)), g.Href)
+	}
 }
