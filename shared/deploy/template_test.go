@@ -580,6 +580,35 @@ func TestTemplateLedgerTable(t *testing.T) {
 	}
 }
 
+// The home stack names the ledger's table and the notifier in its outputs,
+// by the names `lookout maintenance` and `lookout test-page` read them
+// (cmd/lookout, outputLedgerTable and outputNotifyFunction): what a Ref of
+// a table and of a function gives, their names. No other stack has them.
+func TestTemplateOutputsNameTheLedgerAndTheNotifier(t *testing.T) {
+	doc, params := expandExample(t)
+	home := &cfnEval{t: t, tpl: doc, params: params, region: params["HomeRegion"].(string)}
+	other := &cfnEval{t: t, tpl: doc, params: params, region: "ap-southeast-2"}
+	for name, want := range map[string]struct{ resource, typ string }{
+		"LedgerTableName":    {"LedgerTable", "AWS::DynamoDB::Table"},
+		"NotifyFunctionName": {"NotifyFunction", "AWS::Lambda::Function"},
+	} {
+		o, ok := doc.section("Outputs")[name].(map[string]any)
+		if !ok {
+			t.Errorf("no output %s", name)
+			continue
+		}
+		if o["Condition"] != "IsHome" || !home.deployed(o) || other.deployed(o) {
+			t.Errorf("output %s behind %v: want IsHome, the home stack only", name, o["Condition"])
+		}
+		if got := home.value(o["Value"]); got != "<"+want.resource+">" {
+			t.Errorf("output %s = %v, want Ref %s", name, got, want.resource)
+		}
+		if typ := doc.resource(want.resource)["Type"]; typ != want.typ {
+			t.Errorf("output %s refers to %s, a %v: want a %s, whose Ref is its name", name, want.resource, typ, want.typ)
+		}
+	}
+}
+
 // readOnlyOnStar are the actions AWS scopes to no resource, each with the
 // condition it must carry ("" for none: it only reads).
 var readOnlyOnStar = map[string]string{
