@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -19,34 +20,48 @@ import (
 // Exit codes.
 const (
 	exitOK          = 0
-	exitFailed      = 1   // validate: the file has errors; run: an area is down
-	exitUsage       = 2   // bad flags, unreadable file; run: no area could run
+	exitFailed      = 1   // validate: the file has errors; run: an area is down; AWS failed a call
+	exitUsage       = 2   // bad flags, unreadable file; run: no area could run; no AWS credentials
 	exitAbstain     = 3   // run: this machine's control probe failed, nothing was judged
 	exitInterrupted = 130 // Ctrl-C (or SIGTERM): the command was cut short
 	defaultFile     = "checks.yaml"
 )
 
 // command is one subcommand: its name, the flags shown in the command list,
-// and its one-line description (also the first line of its -h).
+// and its one-line description (also the first line of its -h). args names
+// its positional arguments in its -h; subs are the subcommands of a command
+// that has them (lookout maintenance now).
 type command struct {
 	name, synopsis, about string
+	args                  string
+	subs                  []command
 }
 
 var commands = []command{
-	{"demo", "[-f FILE] [--fast] [--json] [--in-memory]", "watch the whole chain work offline, on this machine"},
-	{"validate", "[-f FILE] [--deploy] [--files]", "check the checks file and the deploy quotas; list every error with file:line"},
-	{"run", "[-f FILE] [--area ID]... [--json] [--location REGION]", "probe the areas once from this machine"},
-	{"cost", "[-f FILE] [--rate DURATION] [--json]", "estimate the monthly AWS bill, line by line"},
-	{"schema", "", "print the checks file's JSON Schema"},
-	{"deploy-params", "[-f FILE] [--location REGION] [--format FORMAT]", "print the sam deploy parameters derived from the checks file"},
+	{"demo", "[-f FILE] [--fast] [--json] [--in-memory]", "watch the whole chain work offline, on this machine", "", nil},
+	{"validate", "[-f FILE] [--deploy] [--files]", "check the checks file and the deploy quotas; list every error with file:line", "", nil},
+	{"run", "[-f FILE] [--area ID]... [--json] [--location REGION]", "probe the areas once from this machine", "", nil},
+	{"cost", "[-f FILE] [--rate DURATION] [--json]", "estimate the monthly AWS bill, line by line", "", nil},
+	{"schema", "", "print the checks file's JSON Schema", "", nil},
+	{"deploy-params", "[-f FILE] [--location REGION] [--format FORMAT]", "print the sam deploy parameters derived from the checks file", "", nil},
+	{"maintenance", "now|list|end", "ad-hoc maintenance windows in the deployed ledger, no redeploy", "", []command{
+		{"now", "--for DURATION [--area ID]... [--reason TEXT] [-f FILE]", "start an ad-hoc window now, for the whole app or some areas", "", nil},
+		{"list", "[-f FILE] [--json]", "list the ad-hoc windows and the checks file's next ones", "", nil},
+		{"end", "ID [-f FILE]", "end an ad-hoc window now", "ID", nil},
+	}},
+	{"test-page", "[--channel NAME]... [-f FILE] [--function NAME]", "send a marked test incident through the deployed notifier, open and resolve", "", nil},
 }
 
 // exitCodesHelp is the exit code list of `lookout --help`.
 const exitCodesHelp = `Exit codes:
-  0    done: every area probed is up or slow (run), the file is valid (validate)
-  1    run: an area is down; validate: the file has errors
+  0    done: every area probed is up or slow (run), the file is valid (validate),
+       every channel asked for sent the test page or is not configured (test-page)
+  1    run: an area is down; validate: the file has errors; maintenance,
+       test-page: AWS refused or failed a call, a channel failed, the notifier erred
   2    usage error or unreadable checks file; run: no area could run (e.g. every
-       selected area needs a secret that cannot be resolved on this machine)
+       selected area needs a secret that cannot be resolved on this machine);
+       maintenance, test-page: no AWS credentials, no home stack or no output of
+       it to find the ledger or the notifier by, an unknown window id
   3    run: this machine's control probe failed, so nothing was judged
   130  interrupted (Ctrl-C): the round was cut short
 `
@@ -56,13 +71,19 @@ func commandsHelp() string {
 	var b strings.Builder
 	b.WriteString("Lookout: synthetic monitoring of every functional area of an application.\n\nUsage:\n")
 	const col = 54
-	for _, c := range commands {
-		use := strings.TrimRight("  lookout "+c.name+" "+c.synopsis, " ")
+	line := func(use, about string) {
+		use = strings.TrimRight(use, " ")
 		if len(use) > col-2 {
-			fmt.Fprintf(&b, "%s\n%s%s\n", use, strings.Repeat(" ", col), c.about)
-			continue
+			fmt.Fprintf(&b, "%s\n%s%s\n", use, strings.Repeat(" ", col), about)
+			return
 		}
-		fmt.Fprintf(&b, "%-*s%s\n", col, use, c.about)
+		fmt.Fprintf(&b, "%-*s%s\n", col, use, about)
+	}
+	for _, c := range commands {
+		line("  lookout "+c.name+" "+c.synopsis, c.about)
+		for _, sub := range c.subs {
+			line("    "+sub.name+" "+sub.synopsis, sub.about)
+		}
 	}
 	b.WriteString("\nRun \"lookout COMMAND -h\" for a command's flags.\n\n")
 	b.WriteString(exitCodesHelp)
@@ -78,6 +99,19 @@ type app struct {
 	awsConfig func(ctx context.Context, region string) (aws.Config, error)
 	// probe configures the prober; the zero value is production.
 	probe probe.Options
+	// now is the clock of the maintenance commands (time.Now if nil).
+	now func() time.Time
+	// clients make the home region's clients from an AWS configuration
+	// (`lookout maintenance`, `lookout test-page`); nil fields are the SDK's.
+	clients homeClients
+}
+
+// clock is the app's time.
+func (a app) clock() time.Time {
+	if a.now == nil {
+		return time.Now()
+	}
+	return a.now()
 }
 
 // Main runs one command and returns the process exit code.
@@ -118,9 +152,13 @@ func (a app) dispatch(ctx context.Context, args []string, stdout, stderr io.Writ
 		return cmdCost(rest, stdout, stderr)
 	case "deploy-params":
 		return cmdDeployParams(rest, stdout, stderr)
+	case "maintenance":
+		return a.cmdMaintenance(ctx, rest, stdout, stderr)
+	case "test-page":
+		return a.cmdTestPage(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
-		if len(rest) == 1 && lookup(rest[0]) != nil { // lookout help run
-			return a.dispatch(ctx, []string{rest[0], "-h"}, stdout, stderr)
+		if len(rest) > 0 && lookup(strings.Join(rest, " ")) != nil { // lookout help run, lookout help maintenance now
+			return a.dispatch(ctx, append(rest, "-h"), stdout, stderr)
 		}
 		if len(rest) > 0 {
 			fmt.Fprintf(stderr, "lookout: no command %q\n\n%s", strings.Join(rest, " "), commandsHelp())
@@ -133,13 +171,25 @@ func (a app) dispatch(ctx context.Context, args []string, stdout, stderr io.Writ
 	return exitUsage
 }
 
+// lookup finds a command by its name, a subcommand by its command's name
+// and its own ("maintenance now").
 func lookup(name string) *command {
-	for i := range commands {
-		if commands[i].name == name {
-			return &commands[i]
+	list := commands
+	var found *command
+	for _, word := range strings.Fields(name) {
+		found = nil
+		for i := range list {
+			if list[i].name == word {
+				found = &list[i]
+				break
+			}
 		}
+		if found == nil {
+			return nil
+		}
+		list = found.subs
 	}
-	return nil
+	return found
 }
 
 // streams is the stderr every command is given: it writes to stderr and
@@ -161,6 +211,35 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 // parse parses flags; interspersed positional arguments are refused. -h
 // prints the command's help to stdout; a usage error exits 2.
 func parse(fs *flag.FlagSet, args []string) (int, bool) {
+	if code, ok := parseFlags(fs, args); !ok {
+		return code, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), strings.Join(fs.Args(), " "))
+		return exitUsage, false
+	}
+	return 0, true
+}
+
+// parseOne parses the flags of a command that takes one positional
+// argument (what names it in the message when it is missing), given before,
+// among or after the flags; any other argument is refused.
+func parseOne(fs *flag.FlagSet, args []string, what string) (string, int, bool) {
+	if code, ok := parseFlags(fs, args); !ok {
+		return "", code, false
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintf(fs.Output(), "%s: missing %s\nRun \"%s -h\" for its flags.\n", fs.Name(), what, fs.Name())
+		return "", exitUsage, false
+	}
+	arg := fs.Arg(0)
+	code, ok := parse(fs, fs.Args()[1:])
+	return arg, code, ok
+}
+
+// parseFlags parses flags up to the first positional argument, which it
+// leaves in fs.Args().
+func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			out := fs.Output()
@@ -173,10 +252,6 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 		fmt.Fprintf(fs.Output(), "Run \"%s -h\" for its flags.\n", fs.Name())
 		return exitUsage, false
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), strings.Join(fs.Args(), " "))
-		return exitUsage, false
-	}
 	return 0, true
 }
 
@@ -187,6 +262,7 @@ var placeholders = map[string]string{
 	"f": "FILE", "area": "ID", "location": "REGION", "format": "FORMAT", "rate": "DURATION",
 	"lambda-ms": "MS", "memory-mb": "MB", "incident-hours": "HOURS", "notifications": "N",
 	"alert-email": "ADDRESS", "alert-phone": "NUMBER", "pager-key-param": "NAME",
+	"for": "DURATION", "reason": "TEXT", "stack": "NAME", "table": "NAME", "function": "NAME", "channel": "NAME",
 }
 
 // flagForm is a flag as written on a command line: -f FILE, --area ID, --json.
@@ -218,10 +294,22 @@ func usage(fs *flag.FlagSet) string {
 	// One-letter flags (-f) first, then the others by name.
 	sort.SliceStable(flags, func(i, j int) bool { return len(flags[i].Name) == 1 && len(flags[j].Name) > 1 })
 	var b strings.Builder
-	if c := lookup(name); c != nil {
+	c := lookup(name)
+	if c != nil {
 		fmt.Fprintf(&b, "%s: %s\n\n", fs.Name(), c.about)
 	}
+	if c != nil && len(c.subs) > 0 {
+		b.WriteString("Usage:\n")
+		for _, sub := range c.subs {
+			fmt.Fprintf(&b, "  %s %s %s\n", fs.Name(), sub.name, sub.synopsis)
+		}
+		fmt.Fprintf(&b, "\nRun \"%s SUBCOMMAND -h\" for its flags.\n", fs.Name())
+		return b.String()
+	}
 	fmt.Fprintf(&b, "Usage:\n  %s", fs.Name())
+	if c != nil && c.args != "" {
+		b.WriteString(" " + c.args)
+	}
 	forms := make([]string, len(flags))
 	width := 0
 	for i, f := range flags {
@@ -239,7 +327,7 @@ func usage(fs *flag.FlagSet) string {
 	b.WriteString("\nFlags:\n")
 	for i, f := range flags {
 		_, help := flagForm(f)
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
 			help += " (default " + f.DefValue + ")"
 		}
 		fmt.Fprintf(&b, "  %-*s  %s\n", width, forms[i], help)

@@ -169,6 +169,8 @@ func TestHelp(t *testing.T) {
 		"demo":          {"-f FILE ", "--fast ", "--json "},
 		"deploy-params": {"-f FILE ", "--location REGION ", "--format FORMAT ", "--alert-email ADDRESS "},
 		"schema":        nil,
+		"maintenance":   nil, // its subcommands' flags: TestMaintenanceHelp
+		"test-page":     {"-f FILE ", "--channel NAME ", "--function NAME ", "--stack NAME "},
 	}
 	for _, c := range commands {
 		code, out, errOut := runMain(t, context.Background(), c.name, "-h")
