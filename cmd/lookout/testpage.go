@@ -19,8 +19,8 @@ import (
 	"github.com/lookout-monitoring/lookout/shared/table"
 )
 
-// pagerChannel is the PagerDuty channel's name (notify.PagerDuty.Name).
-const pagerChannel = "pager"
+// pagerChannel is the PagerDuty channel's name.
+const pagerChannel = notify.ChannelPager
 
 // testPageChannels are the channels a test page can go through, in the
 // order its report is printed.

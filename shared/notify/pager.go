@@ -321,6 +321,9 @@ func (e *PagerEvent) fit(limit int) {
 	}
 }
 
+// ChannelPager is the PagerDuty channel's name, as incident messages name it.
+const ChannelPager = "pager"
+
 // DefaultPagerURL is the PagerDuty Events API v2 endpoint.
 const DefaultPagerURL = "https://events.pagerduty.com/v2/enqueue"
 
@@ -362,7 +365,7 @@ func NewPagerDuty(url string, client *http.Client, resolver check.Resolver, ref 
 }
 
 // Name implements Channel.
-func (p *PagerDuty) Name() string { return "pager" }
+func (p *PagerDuty) Name() string { return ChannelPager }
 
 // Notify implements Channel.
 func (p *PagerDuty) Notify(ctx context.Context, n *Notice) error {

@@ -31,7 +31,7 @@ func (h *Handler) TestPage(ctx context.Context, channels []string) (TestPageRepo
 	ctx, cancel := h.budget(ctx)
 	defer cancel()
 	now := h.o.Now().UTC()
-	known := []string{TopicEmail, TopicSMS, "pager"}
+	known := []string{TopicEmail, TopicSMS, ChannelPager}
 	if len(channels) == 0 {
 		channels = known
 	}
