@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/lookout-monitoring/lookout/shared/demo"
 )
@@ -15,8 +17,14 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fast := fs.Bool("fast", false, "run rounds back to back, thresholds scaled down (for tests)")
 	asJSON := fs.Bool("json", false, "print one JSON object per event")
 	inMemory := fs.Bool("in-memory", false, "reach the sample app over in-process connections: no port is opened on 127.0.0.1")
+	scenario := fs.String("scenario", "", "the story to play, by `NAME`:"+scenarioList())
 	if code, ok := parse(fs, args); !ok {
 		return code
+	}
+	sc, ok := demo.ScenarioNamed(cmp.Or(*scenario, demo.Scenarios()[0].Name))
+	if !ok {
+		fmt.Fprintf(stderr, "lookout demo: no scenario %q: the scenarios are %s\n", *scenario, demo.ScenarioNames())
+		return exitUsage
 	}
 	cfg, code := loadChecks(*file, stderr, exitUsage)
 	if cfg == nil {
@@ -26,7 +34,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		view = &demo.JSONLines{W: stdout}
 	}
-	o := demo.Options{Config: cfg, Fast: *fast, View: view}
+	o := demo.Options{Config: cfg, Scenario: &sc, Fast: *fast, View: view}
 	if *inMemory {
 		o.Network = demo.InMemory()
 	}
@@ -40,6 +48,20 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// scenarioList is the scenarios for the --scenario flag's help, a line
+// each, the default first.
+func scenarioList() string {
+	var b strings.Builder
+	for i, s := range demo.Scenarios() {
+		name := s.Name
+		if i == 0 {
+			name += " (default)"
+		}
+		fmt.Fprintf(&b, "\n      %-18s %s", name, s.About)
+	}
+	return b.String()
 }
 
 // isTerminal reports whether w is a character device (a terminal), where the

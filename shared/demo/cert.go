@@ -7,15 +7,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log"
 	"math/big"
 	"time"
-
-	"github.com/lookout-monitoring/lookout/shared/check"
-	"github.com/lookout-monitoring/lookout/shared/evaluate"
 )
 
 // authority is a throwaway CA made for one demo run, with one certificate
@@ -69,8 +65,3 @@ func (a *authority) serverConfig() *tls.Config {
 // quietLog drops the servers' own error log (probes that give up mid-request
 // are part of the scenario, not news).
 func quietLog() *log.Logger { return log.New(io.Discard, "", 0) }
-
-// jsonPayload is the SNS message CloudWatch would publish for a transition.
-func jsonPayload(tr evaluate.Transition, cfg *check.Config) ([]byte, error) {
-	return json.Marshal(tr.Payload(cfg.HomeRegion, "123456789012"))
-}

@@ -1,8 +1,9 @@
 // Package demo runs the whole Lookout chain on one machine with no AWS and no
 // network: a sample application on 127.0.0.1, the real prober from four
 // simulated locations, the real datums, the alarm rules the template deploys
-// evaluated locally, and the notifications rendered as the notifier renders
-// them. It replays the incident Lookout exists for.
+// evaluated locally, and the NotifyFunction's own handler telling incidents
+// through a ledger in memory, with its minute tick. It replays the incident
+// Lookout exists for, and a maintenance window.
 package demo
 
 import (
@@ -13,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -21,22 +23,71 @@ import (
 	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/evaluate"
+	"github.com/lookout-monitoring/lookout/shared/incident"
+	"github.com/lookout-monitoring/lookout/shared/maintenance"
 	"github.com/lookout-monitoring/lookout/shared/metrics"
 	"github.com/lookout-monitoring/lookout/shared/probe"
 )
 
-// Message is one rendered notification.
+// Message is one message that reached a channel.
 type Message struct {
 	Channel string `json:"channel"` // email, sms or pager
-	Subject string `json:"subject,omitempty"`
-	Body    string `json:"body"`
+	// Kind is what it tells of its incident: open, update, reminder or
+	// resolve; KindAlarm for one alarm's own message.
+	Kind     string    `json:"kind"`
+	Incident string    `json:"incident,omitempty"` // the incident's id
+	At       time.Time `json:"time"`
+	Subject  string    `json:"subject,omitempty"`
+	Body     string    `json:"body"`
+}
+
+// KindAlarm is the Kind of an alarm's own message: the notifier tells an
+// alarm on its own when it lacks data or when the ledger cannot be used.
+const KindAlarm = "alarm"
+
+// Note is one line the ledger wrote in an incident's timeline: a member
+// opened, joined, left or was muted, the incident resolved, an SMS was held
+// back.
+type Note struct {
+	Incident string    `json:"incident"`
+	At       time.Time `json:"time"`
+	Alarm    string    `json:"alarm,omitempty"` // the member it is about ("" for the incident)
+	Text     string    `json:"note"`
+}
+
+// Outcome is what one invocation of the notifier did.
+type Outcome struct {
+	Messages []Message
+	Notes    []Note
+}
+
+func (o Outcome) empty() bool { return len(o.Messages)+len(o.Notes) == 0 }
+
+// Tally counts messages by channel, then by kind: {"pager": {"open": 1}}.
+type Tally map[string]map[string]int
+
+func (t Tally) add(m Message) {
+	if t[m.Channel] == nil {
+		t[m.Channel] = map[string]int{}
+	}
+	t[m.Channel][m.Kind]++
+}
+
+// Of is how many messages went to a channel.
+func (t Tally) Of(channel string) int {
+	n := 0
+	for _, c := range t[channel] {
+		n += c
+	}
+	return n
 }
 
 // Options configure a demo run.
 type Options struct {
-	// Config is the checks file whose areas and alerting rule are played. Run
-	// makes it the demo's own: it resolves its references with demo values
-	// and, when Fast, scales its timeouts and thresholds.
+	// Config is the checks file whose areas, alerting rule and incident
+	// policy are played. Run makes it the demo's own: it resolves its
+	// references with demo values, replaces its maintenance windows with
+	// the scenario's and, when Fast, scales its timeouts and thresholds.
 	Config *check.Config
 	// Scenario to replay (default Flood()).
 	Scenario *Scenario
@@ -65,12 +116,33 @@ type Alarm struct {
 	ResolvedAt time.Time `json:"resolved_at,omitzero"`
 }
 
+// Incident is one incident of the run, as the ledger kept it, with the
+// messages that told of it.
+type Incident struct {
+	ID     string    `json:"id"`
+	Opened time.Time `json:"opened"`
+	// Announced is when people were first told; zero when nobody was.
+	Announced time.Time `json:"announced,omitzero"`
+	// WindowEnded names the maintenance window whose end announced it.
+	WindowEnded string `json:"window_ended,omitempty"`
+	// Resolved is zero when it was still open at the end of the run.
+	Resolved time.Time `json:"resolved,omitzero"`
+	// Members are its alarms, in the order they joined.
+	Members []string `json:"members"`
+	// MutedBy names the maintenance windows that still held members back
+	// when it ended (or the run did).
+	MutedBy  []string `json:"muted_by,omitempty"`
+	Messages Tally    `json:"messages"`
+}
+
 // Summary is what a demo run did. Every field is counted from what happened,
 // never taken from the scenario's script.
 type Summary struct {
-	Rounds   int            `json:"rounds"`
-	Alarms   []Alarm        `json:"alarms"`
-	Messages map[string]int `json:"messages"`
+	Scenario  string     `json:"scenario"`
+	Rounds    int        `json:"rounds"`
+	Alarms    []Alarm    `json:"alarms"`
+	Incidents []Incident `json:"incidents"`
+	Messages  Tally      `json:"messages"`
 	// Detected: an alarm fired after the flood began; DetectMinutes is how long after.
 	Detected      bool `json:"detected"`
 	DetectMinutes int  `json:"detect_minutes"`
@@ -130,6 +202,9 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	if err := prepare(ctx, cfg, o.Fast); err != nil {
 		return Summary{}, err
 	}
+	if err := plan(cfg, sc, o.Start); err != nil {
+		return Summary{}, err
+	}
 	slow := map[string]time.Duration{}
 	for i := range cfg.Areas {
 		slow[cfg.Areas[i].ID] = cfg.Areas[i].Slow.D()
@@ -151,7 +226,7 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 
 	specs := alarm.Alarms(cfg)
 	ev := evaluate.New(specs)
-	notify, err := newNotifier(cfg, ev)
+	nt, err := newNotifier(cfg, ev)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -160,14 +235,25 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	for i := range cfg.Areas {
 		areas[i] = &cfg.Areas[i]
 	}
-	sum := Summary{Messages: map[string]int{}}
+	sum := Summary{Scenario: sc.Name, Messages: Tally{}}
 	var lives []*Alarm
 	open := map[string]*Alarm{} // alarm name -> its life while it fires
 	if sc.BlipRegion != "" {
 		sum.Blip = &Blip{Location: cfg.Locations[sc.BlipRegion], Area: sc.BlipArea, Fired: []string{}}
 	}
+	var sent []Message
+	told := func(minute int, out Outcome) {
+		sent = append(sent, out.Messages...)
+		for _, m := range out.Messages {
+			sum.Messages.add(m)
+			if sum.Blip != nil && sc.onlyBlip(minute) && m.Channel == string(incident.Pager) {
+				sum.Blip.Pages++
+			}
+		}
+	}
 	o.View.Start(cfg, sc, locs2labels(locs))
 
+	end := o.Start
 	for minute := 0; minute < sc.Minutes; minute++ {
 		if ctx.Err() != nil {
 			break
@@ -201,41 +287,44 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		sum.Rounds++
 		o.View.Round(minute, at, phase.Say, rounds)
 
-		for _, tr := range ev.Evaluate(at.Add(time.Minute)) {
+		// The minute's alarms are judged when it ends; each change reaches
+		// the notifier as SNS delivers it, then the minute's tick runs.
+		end = at.Add(time.Minute)
+		for _, tr := range ev.Evaluate(end) {
 			if tr.From == evaluate.InsufficientData && tr.To == evaluate.OK {
-				continue // an alarm's first evaluation: the notifier sends no email for it
+				continue // an alarm's first evaluation: nothing to tell (the tick reads it)
 			}
 			name := tr.Spec.Name.String()
 			switch tr.To {
 			case evaluate.Alarm:
 				al := &Alarm{Name: name, Kind: string(tr.Spec.Name.Kind), Subject: tr.Spec.Name.Subject, FiredAt: tr.At}
 				lives, open[name] = append(lives, al), al
+				if sum.Blip != nil && sc.onlyBlip(minute) {
+					sum.Blip.Fired = append(sum.Blip.Fired, name)
+				}
 			case evaluate.OK:
 				if al := open[name]; al != nil {
 					al.ResolvedAt = tr.At
 					delete(open, name)
 				}
 			}
-			payload, err := jsonPayload(tr, cfg)
-			if err != nil {
-				return sum, err
-			}
-			msgs, err := notify.Render(ctx, payload, tr.At)
+			out, err := nt.alarm(ctx, tr, cfg)
 			if err != nil {
 				o.View.Error(fmt.Errorf("notifying %s: %w", name, err))
 			}
-			for _, m := range msgs {
-				sum.Messages[m.Channel]++
-			}
-			if sum.Blip != nil && sc.onlyBlip(minute) && tr.To == evaluate.Alarm {
-				sum.Blip.Fired = append(sum.Blip.Fired, name)
-				for _, m := range msgs {
-					if m.Channel == "pager" {
-						sum.Blip.Pages++
-					}
-				}
-			}
-			o.View.Transition(tr, msgs)
+			told(minute, out)
+			o.View.Transition(tr, out)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		out, err := nt.tick(ctx, end)
+		if err != nil {
+			o.View.Error(fmt.Errorf("tick at %s: %w", end.Format("15:04Z"), err))
+		}
+		told(minute, out)
+		if !out.empty() {
+			o.View.Tick(end, out)
 		}
 		if !o.Fast && minute+1 < sc.Minutes {
 			select {
@@ -256,9 +345,66 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		return sum.Alarms[i].Name < sum.Alarms[j].Name
 	})
 	sum.timeTo(o.Start.Add(time.Duration(sc.FloodStart)*time.Minute), o.Start.Add(time.Duration(sc.FloodStop)*time.Minute), len(open) == 0)
+	incs, err := nt.incidents(context.WithoutCancel(ctx), end)
+	if err != nil {
+		o.View.Error(err)
+	}
+	sum.Incidents = summarize(incs, sent, maintenance.Occurrences(cfg.Maintenance, o.Start, end))
 	sum.Duration = time.Since(began)
 	o.View.End(sum)
 	return sum, ctx.Err()
+}
+
+// plan puts the scenario's maintenance windows into the checks file in
+// place of its own (a window of the file may or may not be open on the day
+// the demo is played: the story must not depend on it), each a one-off
+// window at its minutes from start.
+func plan(cfg *check.Config, sc Scenario, start time.Time) error {
+	cfg.Maintenance = nil
+	for _, w := range sc.Windows {
+		for _, area := range w.Areas {
+			if !slices.ContainsFunc(cfg.Areas, func(a check.Area) bool { return a.ID == area }) {
+				return fmt.Errorf("demo: scenario %s: its maintenance window %s covers area %s, which the checks file does not have", sc.Name, w.ID, area)
+			}
+		}
+		m := check.Maintenance{ID: w.ID, Reason: w.Reason, Areas: w.Areas,
+			Start: start.Add(time.Duration(w.From) * time.Minute).UTC().Format(time.RFC3339),
+			End:   start.Add(time.Duration(w.To) * time.Minute).UTC().Format(time.RFC3339)}
+		if _, err := m.Schedule(); err != nil {
+			return fmt.Errorf("demo: scenario %s: %w", sc.Name, err)
+		}
+		cfg.Maintenance = append(cfg.Maintenance, m)
+	}
+	return nil
+}
+
+// summarize is each incident the ledger kept, with the messages sent for it
+// and, when it was first told at the end of a maintenance window, that window.
+func summarize(incs []incident.Incident, sent []Message, ws []maintenance.Window) []Incident {
+	out := make([]Incident, 0, len(incs))
+	for _, inc := range incs {
+		s := Incident{ID: inc.ID, Opened: inc.Opened, Announced: inc.Announced, Resolved: inc.Resolved, Members: []string{}, Messages: Tally{}}
+		for _, m := range inc.Members {
+			if !slices.Contains(s.Members, m.Alarm) {
+				s.Members = append(s.Members, m.Alarm)
+			}
+			if m.Muted && !slices.Contains(s.MutedBy, m.MutedBy) {
+				s.MutedBy = append(s.MutedBy, m.MutedBy)
+			}
+		}
+		for _, w := range ws {
+			if !inc.Announced.IsZero() && w.End.Equal(inc.Announced) && !inc.Opened.Before(w.Start) {
+				s.WindowEnded = w.ID
+			}
+		}
+		for _, m := range sent {
+			if m.Incident == inc.ID {
+				s.Messages.add(m)
+			}
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // timeTo fills time to detect (the first alarm on data from the flood: a
@@ -429,6 +575,7 @@ type discard struct{}
 
 func (discard) Start(*check.Config, Scenario, []string)     {}
 func (discard) Round(int, time.Time, string, []probe.Round) {}
-func (discard) Transition(evaluate.Transition, []Message)   {}
+func (discard) Transition(evaluate.Transition, Outcome)     {}
+func (discard) Tick(time.Time, Outcome)                     {}
 func (discard) Error(error)                                 {}
 func (discard) End(Summary)                                 {}
