@@ -61,6 +61,9 @@ func (inc *Incident) current() Told {
 	slices.Sort(t.Firing)
 	if len(t.Firing) > 0 {
 		inc.Severity = t.Severity
+		if t.Severity.Rank() > inc.Peak.Rank() {
+			inc.Peak = t.Severity
+		}
 	}
 	t.Severity = inc.Severity
 	return t

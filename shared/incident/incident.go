@@ -97,6 +97,9 @@ type Incident struct {
 	// Severity is the highest severity of its firing, unmuted members; kept
 	// when none fires.
 	Severity check.Severity `json:"severity,omitempty"`
+	// Peak is the highest severity it has had while people were told of
+	// it: what a resolve calls it.
+	Peak check.Severity `json:"peak,omitempty"`
 	// AllOKSince is when the last member left ALARM; zero while a member is
 	// in ALARM. The incident resolves Settle after it.
 	AllOKSince time.Time `json:"all_ok_since,omitzero"`

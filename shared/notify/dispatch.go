@@ -328,6 +328,9 @@ func (h *Handler) notice(ctx context.Context, log *slog.Logger, m incident.Messa
 		ID: inc.ID, App: inc.App, Kind: IncidentKind(m.Kind), Opened: inc.Opened, Resolved: inc.Resolved,
 		Severity: inc.Severity, TimelineDropped: inc.TimelineDropped, RemindEvery: max(h.policy.RemindEvery, 0),
 	}
+	if n.Kind == IncidentResolve && inc.Peak != "" {
+		n.Severity = inc.Peak // a resolve says what the outage was at its worst
+	}
 	subjects := map[string]string{}
 	var wg sync.WaitGroup
 	n.Members = make([]Member, len(inc.Members))
@@ -361,7 +364,9 @@ func (h *Handler) notice(ctx context.Context, log *slog.Logger, m incident.Messa
 		})
 	}
 	wg.Wait()
-	n.Changes = changes(m.Before, inc, subjects)
+	if n.Kind != IncidentResolve { // the resolve tells the whole story instead
+		n.Changes = changes(m.Before, inc, subjects)
+	}
 	for _, e := range inc.Timeline {
 		n.Timeline = append(n.Timeline, TimelineEntry{At: e.At, Text: timelineText(e, subjects)})
 	}
