@@ -38,7 +38,7 @@ type command struct {
 }
 
 var commands = []command{
-	{"demo", "[-f FILE] [--fast] [--json] [--in-memory]", "watch the whole chain work offline, on this machine", "", nil},
+	{"demo", "[-f FILE] [--scenario NAME] [--fast] [--json] [--in-memory]", "watch the whole chain work offline, on this machine", "", nil},
 	{"validate", "[-f FILE] [--deploy] [--files]", "check the checks file and the deploy quotas; list every error with file:line", "", nil},
 	{"run", "[-f FILE] [--area ID]... [--json] [--location REGION]", "probe the areas once from this machine", "", nil},
 	{"cost", "[-f FILE] [--rate DURATION] [--json]", "estimate the monthly AWS bill, line by line", "", nil},

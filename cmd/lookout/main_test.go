@@ -166,7 +166,7 @@ func TestHelp(t *testing.T) {
 		"run":           {"-f FILE ", "--area ID ", "--json ", "--location REGION "},
 		"validate":      {"-f FILE "},
 		"cost":          {"-f FILE ", "--rate DURATION ", "--memory-mb MB ", "--json "},
-		"demo":          {"-f FILE ", "--fast ", "--json "},
+		"demo":          {"-f FILE ", "--scenario NAME ", "--fast ", "--json "},
 		"deploy-params": {"-f FILE ", "--location REGION ", "--format FORMAT ", "--alert-email ADDRESS "},
 		"schema":        nil,
 		"maintenance":   nil, // its subcommands' flags: TestMaintenanceHelp
