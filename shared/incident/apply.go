@@ -85,8 +85,21 @@ func (s *step) end(handOut bool) (Ledger, []Message) {
 	s.fit()
 	s.l.tidy()
 	var out []Message
+	// One message of an incident's channel at a time, oldest first: a
+	// trigger that failed and waits for its retry must not be overtaken by
+	// its resolve, or the pager would hold an alert nobody closes.
+	ahead := map[string]bool{}
 	for i := range s.l.Outbox {
 		m := &s.l.Outbox[i]
+		lane := m.Incident.ID + "\x00" + string(m.Channel)
+		blocked := ahead[lane]
+		ahead[lane] = true
+		if blocked {
+			if slices.Contains(s.decided, m.ID) {
+				m.Due = s.now // a tick hands it out once the older one is done
+			}
+			continue
+		}
 		switch {
 		case slices.Contains(s.decided, m.ID):
 		case handOut && !m.Due.After(s.now):
@@ -211,13 +224,31 @@ func (s *step) change(c Change) {
 		note = "left while muted"
 	}
 	inc.note(Event{At: c.Since, Alarm: name, State: c.State, Note: note, Source: c.Source})
-	if !slices.ContainsFunc(inc.Members, Member.Firing) {
-		for _, m := range inc.Members {
-			if m.Since.After(inc.AllOKSince) {
-				inc.AllOKSince = m.Since
-			}
+	inc.settle()
+}
+
+// holds says whether a member keeps the incident open: it fires, and it is
+// not held back by a maintenance window once people were told of the
+// incident. (Before that, a muted member is all the incident is.)
+func (inc *Incident) holds(m Member) bool {
+	return m.Firing() && (!m.Muted || inc.Announced.IsZero())
+}
+
+// settle sets AllOKSince: zero while a member holds the incident open, else
+// the latest time a member changed state, so deliveries out of order still
+// give the right time.
+func (inc *Incident) settle() {
+	if slices.ContainsFunc(inc.Members, inc.holds) {
+		inc.AllOKSince = time.Time{}
+		return
+	}
+	var last time.Time
+	for _, m := range inc.Members {
+		if !m.Firing() && m.Since.After(last) {
+			last = m.Since
 		}
 	}
+	inc.AllOKSince = last
 }
 
 // open starts the app's incident with c's alarm.
@@ -251,7 +282,7 @@ func (s *step) join(inc *Incident, c Change) {
 		m.Muted, m.MutedBy = true, w.ID
 		note += " muted: " + windowText(w)
 	}
-	inc.AllOKSince = time.Time{}
+	inc.settle()
 	inc.note(Event{At: c.Since, Alarm: name, State: c.State, Note: note, Source: c.Source})
 }
 

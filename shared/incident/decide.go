@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lookout-monitoring/lookout/shared/alarm"
 	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/maintenance"
 )
@@ -20,6 +21,7 @@ func (s *step) decide() {
 		return
 	}
 	s.unmute(inc)
+	inc.settle()
 	if !inc.AllOKSince.IsZero() && !s.now.Before(after(inc.AllOKSince, s.p.Settle)) {
 		s.resolve()
 		return
@@ -149,6 +151,17 @@ func (s *step) pruneSMS() {
 func (s *step) resolve() {
 	inc := s.l.Open
 	inc.Resolved, inc.UpdateDue = s.now, time.Time{}
+	// Members still failing inside a maintenance window did not hold the
+	// incident people were told of open; they go on, unannounced, in an
+	// incident of their own, told if they outlast the window.
+	var held []Member
+	inc.Members = slices.DeleteFunc(inc.Members, func(m Member) bool {
+		if m.Firing() && m.Muted {
+			held = append(held, m)
+			return true
+		}
+		return false
+	})
 	if inc.Announced.IsZero() {
 		inc.noteAt(s.now, "resolved; nobody was told: it fired only inside maintenance windows")
 	} else {
@@ -165,4 +178,11 @@ func (s *step) resolve() {
 		s.l.Closed = slices.Delete(s.l.Closed, 0, over)
 	}
 	s.l.Open = nil
+	if len(held) > 0 {
+		first := held[0]
+		name, _ := alarm.ParseAlarmName(first.Alarm)
+		next := s.open(Change{Alarm: name, State: alarm.StateAlarm, Since: first.FirstFired, Severity: first.Severity, Area: first.Area})
+		next.Members = held
+		next.noteAt(s.now, "carried over, still muted, from incident "+inc.ID+", which resolved")
+	}
 }

@@ -31,7 +31,12 @@ func (s *step) queue(inc *Incident, ch Channel, k Kind, before Told) {
 	}
 	if pending(k) {
 		s.l.Outbox = slices.DeleteFunc(s.l.Outbox, func(o Message) bool {
-			return o.Incident.ID == inc.ID && o.Channel == ch && pending(o.Kind)
+			replaced := o.Incident.ID == inc.ID && o.Channel == ch && pending(o.Kind)
+			if replaced {
+				// Its changes were never told: the newer one says them too.
+				m.Before = o.Before.clone()
+			}
+			return replaced
 		})
 	}
 	s.l.Outbox = append(s.l.Outbox, m)
