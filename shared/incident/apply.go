@@ -82,6 +82,7 @@ func begin(l Ledger, ws []maintenance.Window, now time.Time, p Policy) *step {
 // in this step and, for a tick, those handed out again.
 func (s *step) end(handOut bool) (Ledger, []Message) {
 	s.pruneSMS()
+	s.forget()
 	s.fit()
 	s.l.tidy()
 	var out []Message
@@ -142,7 +143,31 @@ func (l *Ledger) news(c Change) bool {
 		return false
 	}
 	known, ok := l.Alarms[c.Alarm.String()]
-	return !ok || known.State != c.State && c.Since.After(known.Since)
+	if !ok {
+		// An alarm the ledger does not know is not firing: only its ALARM
+		// is news. So a deploy's thousands of first OKs write nothing.
+		return c.State == alarm.StateAlarm
+	}
+	return known.State != c.State && c.Since.After(known.Since)
+}
+
+// forgetAfter is how long the state of an alarm that is not firing, and no
+// member of the open incident, is kept: long enough to know a late,
+// repeated ALARM delivery for stale, short enough that the ledger holds
+// only the alarms that fired lately, whatever the number of areas.
+const forgetAfter = time.Hour
+
+// forget drops the states forgetAfter allows.
+func (s *step) forget() {
+	for name, a := range s.l.Alarms {
+		if a.State == alarm.StateAlarm || s.now.Sub(a.Since) < forgetAfter {
+			continue
+		}
+		if s.l.Open != nil && s.l.Open.member(name) != nil {
+			continue
+		}
+		delete(s.l.Alarms, name)
+	}
 }
 
 // reconcile applies the differences between truth and the ledger in the

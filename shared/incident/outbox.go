@@ -76,7 +76,7 @@ func (s *step) undelivered(m Message, why string) {
 
 // fit keeps the ledger's document within MaxDocument: the oldest closed
 // incidents go first (the caller should have archived them), then the oldest
-// undelivered messages. Only a channel down for hours while incidents
+// undelivered updates and reminders, then opens; never a resolve. Only a channel down for hours while incidents
 // of dozens of members come and go gets here.
 func (s *step) fit() {
 	size := jsonSize(s.l)
@@ -84,10 +84,46 @@ func (s *step) fit() {
 		size -= jsonSize(s.l.Closed[0]) + 1
 		s.l.Closed = slices.Delete(s.l.Closed, 0, 1)
 	}
-	for size > MaxDocument && len(s.l.Outbox) > 0 {
-		size -= jsonSize(s.l.Outbox[0]) + 1
-		s.dropOldest("the ledger is full")
+	// The pager's resolve is never dropped: it is what closes the alert.
+	// Updates and reminders go first, then opens; then the resolves shrink
+	// (the pager's needs only the incident's id, the others lose their
+	// timeline), and only then do the email and SMS resolves go.
+	drop := func(droppable func(Message) bool) {
+		for size > MaxDocument {
+			i := slices.IndexFunc(s.l.Outbox, droppable)
+			if i < 0 {
+				return
+			}
+			size -= jsonSize(s.l.Outbox[i]) + 1
+			m := s.l.Outbox[i]
+			s.l.Outbox = slices.Delete(s.l.Outbox, i, i+1)
+			s.undelivered(m, "the ledger is full")
+		}
 	}
+	shrink := func(what func(*Message)) {
+		for i := range s.l.Outbox {
+			if size <= MaxDocument {
+				return
+			}
+			m := &s.l.Outbox[i]
+			if m.Kind != KindResolve {
+				continue
+			}
+			was := jsonSize(*m)
+			what(m)
+			size -= was - jsonSize(*m)
+		}
+	}
+	drop(func(m Message) bool { return pending(m.Kind) })
+	drop(func(m Message) bool { return m.Kind != KindResolve })
+	shrink(func(m *Message) {
+		if m.Channel == Pager {
+			m.Incident = Incident{ID: m.Incident.ID, App: m.Incident.App, Opened: m.Incident.Opened, Resolved: m.Incident.Resolved}
+			m.Before = Told{}
+		}
+	})
+	shrink(func(m *Message) { m.Incident.Timeline, m.Incident.TimelineDropped = nil, 0 })
+	drop(func(m Message) bool { return m.Kind == KindResolve && m.Channel != Pager })
 }
 
 // jsonSize is the size of v's JSON document. A value that does not marshal

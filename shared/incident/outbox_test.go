@@ -213,4 +213,13 @@ func TestDocumentStaysWithinItsBudget(t *testing.T) {
 	if len(r.Ledger.Closed) >= 8 || len(r.Ledger.Outbox) >= r.Counts()["pager open"]*4 {
 		t.Errorf("the budget never bit: make the scenario bigger")
 	}
+	resolves := 0
+	for _, m := range r.Ledger.Outbox {
+		if m.Channel == Pager && m.Kind == KindResolve {
+			resolves++
+		}
+	}
+	if resolves != 8 {
+		t.Errorf("%d of the 8 pager resolves kept: a dropped one leaves an alert open for ever", resolves)
+	}
 }

@@ -95,3 +95,35 @@ func TestAReplacedUpdateKeepsWhatItHadToSay(t *testing.T) {
 		t.Errorf("the update that went out was told before %v: want only Boards, so it names Cards and Search", last.Before.Firing)
 	}
 }
+
+// The ledger holds the alarms that fired lately, not every alarm of the
+// app: a deploy of 3,000 areas whose alarms all turn OK writes nothing, and
+// an alarm that recovered an hour ago is forgotten.
+func TestTheLedgerHoldsOnlyWhatFiredLately(t *testing.T) {
+	r := newReplay()
+	truth := map[string]Truth{}
+	for i := range 3000 {
+		c := down("Area"+string(rune('A'+i%26))+string(rune('a'+i/26%26))+string(rune('a'+i/676)), ok, at(0))
+		truth[c.Alarm.String()] = Truth{State: ok, Since: at(0), Severity: c.Severity, Area: c.Area}
+		r.Happen(c, at(0))
+	}
+	r.Truth = truth
+	r.Tick(at(1))
+	if n := len(mustJSON(t, r.Ledger)); n > 1000 {
+		t.Errorf("after a deploy's OKs the ledger is %d bytes", n)
+	}
+	r.Happen(down("Boards", firing, at(2)), at(2))
+	r.Happen(down("Boards", ok, at(3)), at(3))
+	ticks(r, 4, 10)
+	if _, known := r.Ledger.Alarms[down("Boards", ok, at(0)).Alarm.String()]; !known {
+		t.Fatal("an alarm that just recovered is forgotten: a late ALARM would reopen it")
+	}
+	r.Deliver(down("Boards", firing, at(2)), at(8)) // the ALARM again, late
+	if r.Ledger.Open != nil {
+		t.Errorf("a late, repeated ALARM opened an incident")
+	}
+	ticks(r, 70, 70)
+	if len(r.Ledger.Alarms) != 0 {
+		t.Errorf("an hour after recovering, the ledger still holds %v", r.Ledger.Alarms)
+	}
+}
