@@ -15,6 +15,7 @@ import (
 	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/incident"
 	"github.com/lookout-monitoring/lookout/shared/ledger"
+	"github.com/lookout-monitoring/lookout/shared/logline"
 	"github.com/lookout-monitoring/lookout/shared/maintenance"
 )
 
@@ -45,6 +46,9 @@ const windowLookBack = time.Hour
 
 // maxConcurrentSends bounds the messages sent at once by one invocation.
 const maxConcurrentSends = 8
+
+// recordReserve is kept from the budget to record deliveries in the ledger.
+const recordReserve = 3 * time.Second
 
 // decision is what one ledger update decided: the messages to send and the
 // ledger as stored.
@@ -121,7 +125,14 @@ func (h *Handler) applyAlarm(ctx context.Context, log *slog.Logger, a *Alarm) er
 	d, err := h.decide(ctx, func(l incident.Ledger) (incident.Ledger, []incident.Message) {
 		return incident.Apply(l, change(a, "sns "+a.MessageID), ws, now, h.policy)
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, ledger.ErrConflict):
+		// Busy, not broken (an alarm storm writing at once): the retried
+		// invocation, or the tick within a minute, records it. Telling it on
+		// its own now would page twice for one outage.
+		log.WarnContext(ctx, "incident ledger busy: the alarm is left to the retry and the tick", "error", err)
+		return fmt.Errorf("ledger: %w", err)
+	case err != nil:
 		log.ErrorContext(ctx, "incident ledger unavailable: telling this alarm on its own", "error", err)
 		if ferr := h.Notify(ctx, a); ferr != nil {
 			return errors.Join(fmt.Errorf("ledger: %w", err), ferr)
@@ -146,6 +157,7 @@ type TickReport struct {
 	Failed   int    `json:"failed"`             // messages that failed and stay in the outbox
 	Open     string `json:"incident,omitempty"` // the open incident after the tick
 	Watchdog string `json:"watchdog,omitempty"` // "pinged", or why not
+	Error    string `json:"error,omitempty"`    // what failed, when something did
 }
 
 // Tick reconciles the ledger with the alarms' true state and does what time
@@ -153,6 +165,8 @@ type TickReport struct {
 // sends batched updates, reminders and the announcements window ends
 // release, and retries messages that failed. It is idempotent and safe to
 // run twice at once. After a tick without errors, the watchdog is pinged.
+// It returns an error only when the ledger cannot be used at all; other
+// failures are in the report and the log.
 func (h *Handler) Tick(ctx context.Context) (TickReport, error) {
 	var rep TickReport
 	ctx, cancel := h.budget(ctx)
@@ -186,6 +200,12 @@ func (h *Handler) Tick(ctx context.Context) (TickReport, error) {
 		return rep, fmt.Errorf("tick: %w", err)
 	}
 	rep.Open = openID(d.ledger)
+	// A channel that failed, or alarms it could not read, fail the tick's
+	// work but not the invocation: the failed messages stay in the outbox
+	// for the next tick, and an invocation error would only set off the
+	// notifier's own alarm (a text to everyone) for what the next tick
+	// retries anyway. The watchdog is not pinged, so a tick that keeps
+	// failing is noticed outside AWS.
 	err = errors.Join(readErr, h.send(ctx, log, d, ws, now))
 	var se *sendError
 	if errors.As(err, &se) {
@@ -193,19 +213,23 @@ func (h *Handler) Tick(ctx context.Context) (TickReport, error) {
 	} else {
 		rep.Messages = len(d.messages)
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		rep.Watchdog = "not pinged: the tick failed"
-		return rep, fmt.Errorf("tick: %w", err)
-	}
-	rep.Watchdog = "none configured"
-	if h.o.Watchdog != nil {
+		rep.Error = logline.Clip(err.Error())
+		log.ErrorContext(ctx, "tick failed", "error", err, "messages", rep.Messages, "failed", rep.Failed)
+	case h.o.Watchdog == nil:
+		rep.Watchdog = "none configured"
+	default:
 		if _, werr := h.o.Retry.Do(ctx, h.o.Watchdog.Ping); werr != nil {
 			rep.Watchdog = "ping failed"
-			return rep, fmt.Errorf("tick: %w", werr)
+			rep.Error = logline.Clip(werr.Error())
+			log.ErrorContext(ctx, "watchdog ping failed", "error", werr)
+		} else {
+			rep.Watchdog = "pinged"
 		}
-		rep.Watchdog = "pinged"
 	}
-	log.InfoContext(ctx, "tick done", "alarms", rep.Alarms, "messages", rep.Messages, "incident", rep.Open)
+	log.InfoContext(ctx, "tick done", "alarms", rep.Alarms, "messages", rep.Messages, "incident", rep.Open, "watchdog", rep.Watchdog)
 	return rep, nil
 }
 
@@ -223,6 +247,15 @@ func (e *sendError) Unwrap() error { return e.err }
 // leave the outbox, failed ones are retried by a later tick after their
 // backoff. Resolved incidents are archived as records and leave the ledger.
 func (h *Handler) send(ctx context.Context, log *slog.Logger, d decision, ws []maintenance.Window, now time.Time) error {
+	// What was sent is recorded even when a channel used up the budget:
+	// else the outbox would hand the delivered messages out again.
+	record, cancelRecord := context.WithTimeout(context.WithoutCancel(ctx), recordReserve)
+	defer cancelRecord()
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-recordReserve))
+		defer cancel()
+	}
 	cache := &detailsCache{}
 	results := make([]error, len(d.messages))
 	sem := make(chan struct{}, maxConcurrentSends)
@@ -247,9 +280,9 @@ func (h *Handler) send(ctx context.Context, log *slog.Logger, d decision, ws []m
 		failed[m.ID] = results[i].Error()
 		errs = append(errs, fmt.Errorf("%s %s of incident %s: %w", m.Channel, m.Kind, m.Incident.ID, results[i]))
 	}
-	archived := h.archive(ctx, log, d.ledger.Closed, now)
+	archived := h.archive(record, log, d.ledger.Closed, now)
 	if len(sent)+len(failed)+len(archived) > 0 {
-		if _, err := h.decide(ctx, func(l incident.Ledger) (incident.Ledger, []incident.Message) {
+		if _, err := h.decide(record, func(l incident.Ledger) (incident.Ledger, []incident.Message) {
 			l = incident.Sent(l, sent)
 			for id, why := range failed {
 				l = incident.Failed(l, id, why, now, h.policy)
@@ -327,6 +360,20 @@ func (h *Handler) notice(ctx context.Context, log *slog.Logger, m incident.Messa
 	n := &IncidentNotice{
 		ID: inc.ID, App: inc.App, Kind: IncidentKind(m.Kind), Opened: inc.Opened, Resolved: inc.Resolved,
 		Severity: inc.Severity, TimelineDropped: inc.TimelineDropped, RemindEvery: max(h.policy.RemindEvery, 0),
+	}
+	if n.Kind == IncidentResolve {
+		n.Ended = inc.AllOKSince
+	}
+	// It began when its first member people were told of fired: one held
+	// back by a maintenance window before then is not what they see.
+	var first time.Time
+	for _, mem := range inc.Members {
+		if !mem.Muted && !mem.FirstFired.IsZero() && (first.IsZero() || mem.FirstFired.Before(first)) {
+			first = mem.FirstFired
+		}
+	}
+	if !first.IsZero() {
+		n.Opened = first
 	}
 	if n.Kind == IncidentResolve && inc.Peak != "" {
 		n.Severity = inc.Peak // a resolve says what the outage was at its worst

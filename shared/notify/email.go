@@ -211,9 +211,13 @@ func RenderIncidentEmail(n *IncidentNotice, l IncidentLinks, now time.Time) (sub
 	switch {
 	case n.Kind == IncidentResolve:
 		fmt.Fprintf(&b, "%s's incident is RESOLVED: every alarm is OK again.\n", app)
-		end := stamp(n.Resolved)
-		if y, m, d := n.Opened.UTC().Date(); !n.Resolved.IsZero() && n.Resolved.UTC().Day() == d && n.Resolved.UTC().Month() == m && n.Resolved.UTC().Year() == y {
-			end = n.Resolved.UTC().Format("15:04 MST")
+		last := n.Ended // the last recovery; it resolved the settle time later
+		if last.IsZero() {
+			last = n.Resolved
+		}
+		end := stamp(last)
+		if y, m, d := n.Opened.UTC().Date(); !last.IsZero() && last.UTC().Day() == d && last.UTC().Month() == m && last.UTC().Year() == y {
+			end = last.UTC().Format("15:04 MST")
 		}
 		fmt.Fprintf(&b, "It lasted %s, from %s to %s.\n", minutes(n.Duration(now)), stamp(n.Opened), end)
 	case len(told) == 0:

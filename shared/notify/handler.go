@@ -151,7 +151,27 @@ func (h *Handler) tell(ctx context.Context, a *Alarm) error {
 	if a.State == alarm.StateInsufficient {
 		err = errors.Join(err, h.Notify(ctx, a))
 	}
+	if a.Recovered() {
+		h.resolveOnItsOwn(ctx, log, a)
+	}
 	return err
+}
+
+// resolveOnItsOwn closes the pager alert the alarm may have opened on its
+// own, while the ledger was unavailable: without it that alert would stay
+// open, the incident's resolve closing only the incident's. PagerDuty drops
+// a resolve for a key with no open alert, so it is harmless otherwise.
+func (h *Handler) resolveOnItsOwn(ctx context.Context, log *slog.Logger, a *Alarm) {
+	for _, c := range h.o.Channels {
+		if pd, ok := c.(*PagerDuty); ok {
+			ev := &PagerEvent{EventAction: PagerResolve, DedupKey: a.DedupKey()}
+			if _, err := h.o.Retry.Do(ctx, func(ctx context.Context) error {
+				return pd.Notify(ctx, &Notice{Alarm: a, Rendered: Rendered{Pager: ev}})
+			}); err != nil {
+				log.WarnContext(ctx, "resolve of the alarm's own pager alert failed", "error", err)
+			}
+		}
+	}
 }
 
 // boundedError is the invocation's error with its text bounded: aws-lambda-go

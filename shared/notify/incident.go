@@ -31,8 +31,10 @@ type IncidentNotice struct {
 	Kind    IncidentKind
 	// Test marks a test incident (lookout test-page): every message says so.
 	Test bool
-	// Opened is when its first member fired; Resolved when it resolved (zero while open).
-	Opened, Resolved time.Time
+	// Opened is when its first member people were told of fired; Resolved
+	// when it resolved (zero while open); Ended when its last member
+	// recovered (the settle time later, it resolved).
+	Opened, Resolved, Ended time.Time
 	// Severity is the highest severity of its firing members.
 	Severity check.Severity
 	// Members are its alarms in the order they joined.
@@ -121,11 +123,12 @@ func (n *IncidentNotice) What() string {
 	if n.Kind == IncidentResolve || len(told) == 0 {
 		var all []string
 		for i := range n.Members {
-			if n.Members[i].Muted == "" || n.Kind == IncidentResolve {
-				all = append(all, n.Members[i].Subject())
+			s := n.Members[i].Subject()
+			if (n.Members[i].Muted == "" || n.Kind == IncidentResolve) && !slices.Contains(all, s) {
+				all = append(all, s) // an area down and slow is named once
 			}
 		}
-		return namesOf(slices.Compact(all))
+		return namesOf(all)
 	}
 	var parts []string
 	for _, k := range []alarm.Kind{alarm.KindDown, alarm.KindSlow, alarm.KindSilent} {
@@ -150,9 +153,13 @@ func namesOf(names []string) string {
 	return joinAnd(names)
 }
 
-// Duration is how long the incident lasted (resolved) or has lasted (at now).
+// Duration is how long the outage lasted, from its first alarm to its last
+// recovery (not the settle time after it), or has lasted at now.
 func (n *IncidentNotice) Duration(now time.Time) time.Duration {
-	end := n.Resolved
+	end := n.Ended
+	if end.IsZero() {
+		end = n.Resolved
+	}
 	if end.IsZero() {
 		end = now
 	}

@@ -231,7 +231,7 @@ func RenderIncidentPager(n *IncidentNotice, l IncidentLinks, now time.Time) *Pag
 			v += " (per-location details unavailable)"
 			d.DetailsUnavailable = true
 		}
-		d.Members[a.Subject()] = first(text(v, maxDetail))
+		d.Members[a.Subject()+" "+string(a.Kind)] = first(text(v, maxDetail)) // an area can be down and slow
 	}
 	for _, c := range n.Changes {
 		d.Changes = append(d.Changes, first(text(c, maxDetail)))
