@@ -147,37 +147,75 @@ type AlarmSpec struct {
 // Alarms returns every alarm a checks file implies: per area a Down and a
 // Slow alarm, per location a Silent alarm.
 func Alarms(c *check.Config) []AlarmSpec {
-	ns := Namespace(c.App)
-	al := c.Alerting
 	var out []AlarmSpec
 	for i := range c.Areas {
-		a := &c.Areas[i]
-		dims := []Dimension{{DimArea, a.ID}}
-		out = append(out,
-			AlarmSpec{
-				Name: DownAlarm(c.App, a.ID), Severity: a.Severity, Namespace: ns, Metric: Failed, Dimensions: dims,
-				Statistic: "Sum", Period: Period, EvaluationPeriods: al.Down.N, DatapointsToAlarm: al.Down.M,
-				Threshold: float64(al.Quorum), Comparison: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching",
-				Description: fmt.Sprintf("%s is down: failing from at least %d locations in %d of %d minutes", a.Name, al.Quorum, al.Down.M, al.Down.N),
-			},
-			AlarmSpec{
-				Name: SlowAlarm(c.App, a.ID), Severity: check.Warning, Namespace: ns, Metric: Slow, Dimensions: dims,
-				Statistic: "Sum", Period: Period, EvaluationPeriods: al.Slow.N, DatapointsToAlarm: al.Slow.M,
-				Threshold: float64(al.Quorum), Comparison: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching",
-				Description: fmt.Sprintf("%s is slow (above %s) from at least %d locations in %d of %d minutes", a.Name, a.Slow, al.Quorum, al.Slow.M, al.Slow.N),
-			})
+		out = append(out, areaAlarms(c, &c.Areas[i])...)
 	}
 	for _, region := range LocationRegions(c) {
-		label := c.Locations[region]
-		out = append(out, AlarmSpec{
-			Name: SilentAlarm(c.App, label), Severity: check.Warning, Namespace: ns, Metric: Heartbeat,
-			Dimensions: []Dimension{{DimLocation, label}}, Statistic: "SampleCount", Period: Period,
-			EvaluationPeriods: al.SilentAfter, DatapointsToAlarm: al.SilentAfter, Threshold: 1,
-			Comparison: "LessThanThreshold", TreatMissingData: "breaching",
-			Description: fmt.Sprintf("No heartbeat from %s (%s) for %d minutes: its probes are not running or cannot publish", label, region, al.SilentAfter),
-		})
+		out = append(out, silentAlarm(c, region))
 	}
 	return out
+}
+
+// Spec is the one alarm of Alarms named name, without making the others:
+// what a notification or a reconcile tick asks of one alarm at a time.
+func Spec(c *check.Config, name AlarmName) (AlarmSpec, bool) {
+	if name.App != c.App {
+		return AlarmSpec{}, false
+	}
+	switch name.Kind {
+	case KindDown, KindSlow:
+		a := c.Area(name.Subject)
+		if a == nil || a.ID != name.Subject {
+			return AlarmSpec{}, false
+		}
+		for _, s := range areaAlarms(c, a) {
+			if s.Name == name {
+				return s, true
+			}
+		}
+	case KindSilent:
+		for _, region := range LocationRegions(c) {
+			if c.Locations[region] == name.Subject {
+				return silentAlarm(c, region), true
+			}
+		}
+	}
+	return AlarmSpec{}, false
+}
+
+// areaAlarms are an area's Down and Slow alarms.
+func areaAlarms(c *check.Config, a *check.Area) []AlarmSpec {
+	ns := Namespace(c.App)
+	al := c.Alerting
+	dims := []Dimension{{DimArea, a.ID}}
+	return []AlarmSpec{
+		{
+			Name: DownAlarm(c.App, a.ID), Severity: a.Severity, Namespace: ns, Metric: Failed, Dimensions: dims,
+			Statistic: "Sum", Period: Period, EvaluationPeriods: al.Down.N, DatapointsToAlarm: al.Down.M,
+			Threshold: float64(al.Quorum), Comparison: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching",
+			Description: fmt.Sprintf("%s is down: failing from at least %d locations in %d of %d minutes", a.Name, al.Quorum, al.Down.M, al.Down.N),
+		},
+		{
+			Name: SlowAlarm(c.App, a.ID), Severity: check.Warning, Namespace: ns, Metric: Slow, Dimensions: dims,
+			Statistic: "Sum", Period: Period, EvaluationPeriods: al.Slow.N, DatapointsToAlarm: al.Slow.M,
+			Threshold: float64(al.Quorum), Comparison: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching",
+			Description: fmt.Sprintf("%s is slow (above %s) from at least %d locations in %d of %d minutes", a.Name, a.Slow, al.Quorum, al.Slow.M, al.Slow.N),
+		},
+	}
+}
+
+// silentAlarm is the Silent alarm of the location in region.
+func silentAlarm(c *check.Config, region string) AlarmSpec {
+	label := c.Locations[region]
+	al := c.Alerting
+	return AlarmSpec{
+		Name: SilentAlarm(c.App, label), Severity: check.Warning, Namespace: Namespace(c.App), Metric: Heartbeat,
+		Dimensions: []Dimension{{DimLocation, label}}, Statistic: "SampleCount", Period: Period,
+		EvaluationPeriods: al.SilentAfter, DatapointsToAlarm: al.SilentAfter, Threshold: 1,
+		Comparison: "LessThanThreshold", TreatMissingData: "breaching",
+		Description: fmt.Sprintf("No heartbeat from %s (%s) for %d minutes: its probes are not running or cannot publish", label, region, al.SilentAfter),
+	}
 }
 
 // LocationRegions lists the regions of a checks file in the file's order.

@@ -1,6 +1,8 @@
 package alarm_test
 
 import (
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/lookout-monitoring/lookout/shared/alarm"
@@ -55,5 +57,29 @@ func TestAlarmsFromExample(t *testing.T) {
 	}
 	if got := alarm.LocationRegions(c); got[0] != "us-east-1" || len(got) != 4 {
 		t.Errorf("regions %v", got)
+	}
+}
+
+// Spec makes the same alarm Alarms does, one at a time, and no other.
+func TestSpecIsTheAlarmOfAlarms(t *testing.T) {
+	c, err := check.Load("../../checks.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range alarm.Alarms(c) {
+		got, ok := alarm.Spec(c, want.Name)
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Errorf("Spec(%s) = %+v, %v; want %+v", want.Name, got, ok, want)
+		}
+	}
+	for _, n := range []alarm.AlarmName{
+		alarm.DownAlarm("other-app", c.Areas[0].ID),
+		alarm.DownAlarm(c.App, strings.ToLower(c.Areas[0].ID)), // names are exact
+		alarm.SlowAlarm(c.App, "NoSuchArea"),
+		alarm.SilentAlarm(c.App, "Atlantis"),
+	} {
+		if s, ok := alarm.Spec(c, n); ok {
+			t.Errorf("Spec(%s) found %+v", n, s)
+		}
 	}
 }

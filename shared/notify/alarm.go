@@ -181,12 +181,9 @@ func AlarmOf(name alarm.AlarmName, cfg *check.Config) Alarm {
 // area or location, runbook, rule and severity.
 func (i *Alarm) describe(name alarm.AlarmName, cfg *check.Config) {
 	i.Alarm, i.App, i.Kind = name, name.App, name.Kind
-	for _, spec := range alarm.Alarms(cfg) {
-		if spec.Name == name {
-			i.Spec = &spec
-			i.Severity = spec.Severity
-			break
-		}
+	if spec, ok := alarm.Spec(cfg, name); ok {
+		i.Spec = &spec
+		i.Severity = spec.Severity
 	}
 	switch name.Kind {
 	case alarm.KindDown, alarm.KindSlow:

@@ -189,8 +189,12 @@ func (h *Handler) Tick(ctx context.Context) (TickReport, error) {
 	if readErr == nil {
 		t = make(map[string]incident.Truth, len(truth))
 		for name, a := range truth {
-			d := AlarmOf(a.Name, h.o.Config)
-			t[name] = incident.Truth{State: a.State, Since: a.Since, Severity: d.Severity, Area: d.AreaID}
+			f, ok := h.facets[a.Name]
+			if !ok { // an alarm of an area the checks file no longer has
+				d := AlarmOf(a.Name, h.o.Config)
+				f = facet{severity: d.Severity, area: d.AreaID}
+			}
+			t[name] = incident.Truth{State: a.State, Since: a.Since, Severity: f.severity, Area: f.area}
 		}
 	}
 	d, err := h.decide(ctx, func(l incident.Ledger) (incident.Ledger, []incident.Message) {

@@ -60,6 +60,15 @@ type Options struct {
 type Handler struct {
 	o      Options
 	policy incident.Policy
+	// facets are what the ledger needs of each alarm the checks file
+	// implies, made once: the tick asks it of every alarm every minute.
+	facets map[alarm.AlarmName]facet
+}
+
+// facet is what the ledger needs of an alarm: its severity and area.
+type facet struct {
+	severity check.Severity
+	area     string
 }
 
 // NewHandler checks the options and fills defaults.
@@ -86,7 +95,12 @@ func NewHandler(o Options) (*Handler, error) {
 	if o.Links.HomeRegion == "" {
 		o.Links.HomeRegion = o.Config.HomeRegion
 	}
-	return &Handler{o: o, policy: o.Policy.WithDefaults()}, nil
+	h := &Handler{o: o, policy: o.Policy.WithDefaults(), facets: map[alarm.AlarmName]facet{}}
+	for _, s := range alarm.Alarms(o.Config) {
+		a := AlarmOf(s.Name, o.Config)
+		h.facets[s.Name] = facet{severity: a.Severity, area: a.AreaID}
+	}
+	return h, nil
 }
 
 // Report counts what one invocation did (the result `sam local invoke` shows).

@@ -2,8 +2,10 @@ package notify
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/lookout-monitoring/lookout/shared/alarm"
+	"github.com/lookout-monitoring/lookout/shared/check"
 	"github.com/lookout-monitoring/lookout/shared/ledger"
 )
 
@@ -29,12 +32,33 @@ func (q quiet) Name() string                        { return string(q) }
 func (quiet) Notify(context.Context, *Notice) error { return nil }
 
 // BenchmarkTick measures the notifier's own work in one tick with an open
-// incident of three members among the test app's alarms: reading the alarms,
-// the ledger's read-modify-write and the decision (AWS round trips are not in
-// it: the clients are in memory). It reports ms per tick and the ledger's
-// document size.
+// incident of three members, for the test app and for one of 1,000 areas:
+// reading the alarms, the ledger's read-modify-write and the decision (AWS
+// round trips are not in it: the clients are in memory). It reports ms per
+// tick and the ledger's document size.
 func BenchmarkTick(b *testing.B) {
+	for _, areas := range []int{0, 1000} {
+		b.Run(fmt.Sprintf("areas=%d", areas), func(b *testing.B) { benchmarkTick(b, areas) })
+	}
+}
+
+// benchmarkTick runs the tick on the test app, with extra areas added.
+func benchmarkTick(b *testing.B, extra int) {
 	cfg := testConfig(b)
+	if extra > 0 {
+		var y strings.Builder
+		y.WriteString("app: taskboard\nareas:\n")
+		for _, a := range cfg.Areas {
+			fmt.Fprintf(&y, "  - {id: %s, severity: %s, request: {url: \"https://app.example.com/%s\"}}\n", a.ID, a.Severity, a.ID)
+		}
+		for i := range extra {
+			fmt.Fprintf(&y, "  - {id: Area%04d, request: {url: \"https://app.example.com/%d\"}}\n", i, i)
+		}
+		var err error
+		if cfg, err = check.Parse("checks.yaml", []byte(y.String())); err != nil {
+			b.Fatal(err)
+		}
+	}
 	since := time.Date(2026, 12, 2, 14, 0, 0, 0, time.UTC)
 	var alarms staticAlarms
 	firing := map[string]bool{boardsDown.String(): true, signInDown.String(): true, searchSlow.String(): true}
