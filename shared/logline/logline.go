@@ -197,3 +197,21 @@ func measure(s string, limit int) (width, prefix int) {
 	}
 	return width, prefix
 }
+
+// ExcerptBytes is how much of a payload Excerpt quotes: enough to recognise
+// it, and at most four times as much once quoted.
+const ExcerptBytes = 128
+
+// Excerpt quotes the start of a payload for a log line or an error,
+// Go-escaped so that control characters and invalid UTF-8 show as what they
+// are, cut on a character boundary and marked "..." when cut.
+func Excerpt(payload []byte) string {
+	if len(payload) <= ExcerptBytes {
+		return strconv.Quote(string(payload))
+	}
+	cut := ExcerptBytes
+	for cut > ExcerptBytes-utf8.UTFMax && !utf8.RuneStart(payload[cut]) {
+		cut-- // do not split a character
+	}
+	return strconv.Quote(string(payload[:cut])) + "..."
+}

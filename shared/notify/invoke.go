@@ -5,10 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/lookout-monitoring/lookout/shared/logline"
 )
 
 // The payloads the NotifyFunction is invoked with, besides SNS events.
@@ -65,15 +65,10 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	return json.Marshal(out)
 }
 
-// quote shows the start of a payload in an error, bounded.
+// quote shows the start of a payload in an error, bounded, with its size.
 func quote(payload []byte) string {
-	const n = 128
-	if len(payload) > n {
-		cut := n
-		for cut > 0 && !utf8.RuneStart(payload[cut]) {
-			cut--
-		}
-		return fmt.Sprintf("%q... (%d bytes)", payload[:cut], len(payload))
+	if len(payload) > logline.ExcerptBytes {
+		return fmt.Sprintf("%s (%d bytes)", logline.Excerpt(payload), len(payload))
 	}
-	return fmt.Sprintf("%q", payload)
+	return logline.Excerpt(payload)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 	"unicode/utf8"
 )
@@ -76,23 +75,6 @@ func jsonKind(first byte) string {
 		return "a JSON boolean"
 	}
 	return "a JSON number"
-}
-
-// payloadExcerpt is how much of a payload the event warning echoes: enough
-// to recognise it, and at most four times as much once quoted.
-const payloadExcerpt = 128
-
-// excerpt quotes the start of a payload for a log line, Go-escaped so that
-// control characters and invalid UTF-8 show as what they are.
-func excerpt(payload []byte) string {
-	if len(payload) <= payloadExcerpt {
-		return strconv.Quote(string(payload))
-	}
-	cut := payloadExcerpt
-	for cut > payloadExcerpt-utf8.UTFMax && !utf8.RuneStart(payload[cut]) {
-		cut-- // do not split a character
-	}
-	return strconv.Quote(string(payload[:cut])) + "..."
 }
 
 // clip bounds a value copied from a payload into a problem's wording, on a

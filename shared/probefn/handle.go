@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/lookout-monitoring/lookout/shared/logline"
 	"github.com/lookout-monitoring/lookout/shared/metrics"
 	"github.com/lookout-monitoring/lookout/shared/probe"
 )
@@ -71,7 +72,7 @@ func (h *Handler) round(ctx context.Context, ev ScheduleEvent, problem string, p
 			attrs = append(attrs, slog.String("time", ev.Time))
 		}
 		if problem != "" {
-			attrs = append(attrs, slog.String("payload", excerpt(payload)), slog.Int("payload_bytes", len(payload)))
+			attrs = append(attrs, slog.String("payload", logline.Excerpt(payload)), slog.Int("payload_bytes", len(payload)))
 		}
 		attrs = append(attrs, slog.String("round", round), slog.String("location", h.label))
 		h.log.LogAttrs(ctx, slog.LevelWarn, "event time", attrs...)
