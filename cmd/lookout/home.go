@@ -125,7 +125,7 @@ func homeStack(cfg *check.Config) (string, error) {
 	}
 	for _, s := range stacks {
 		if s.Home {
-			return "lookout-" + s.ConfigEnv, nil
+			return deploy.StackName(s.ConfigEnv), nil
 		}
 	}
 	return "", setupError{fmt.Errorf("%s: no location is the home region %s", cfg.File, cfg.HomeRegion)}

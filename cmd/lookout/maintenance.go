@@ -31,9 +31,6 @@ const (
 	adHocRetention = 7 * 24 * time.Hour
 	// defaultReason is an ad-hoc window's reason when none is given.
 	defaultReason = "ad-hoc (lookout maintenance now)"
-	// maxReason bounds --reason, in characters, as the checks file bounds
-	// a window's reason: it goes into messages.
-	maxReason = 200
 	// utcMinute and utcSecond are how the commands write times.
 	utcMinute = "2006-01-02 15:04 MST"
 	utcSecond = "2006-01-02 15:04:05 MST"
@@ -261,8 +258,8 @@ func checkNowFlags(length time.Duration, reason string) error {
 			check.FormatDuration(check.MinMaintenanceDuration), check.FormatDuration(check.MaxMaintenanceDuration))
 	case strings.IndexFunc(reason, unicode.IsControl) >= 0:
 		return errors.New("--reason: one line, no line breaks or control characters")
-	case utf8.RuneCountInString(reason) > maxReason:
-		return fmt.Errorf("--reason: longer than %d characters", maxReason)
+	case utf8.RuneCountInString(reason) > check.MaxMaintenanceReason:
+		return fmt.Errorf("--reason: longer than %d characters", check.MaxMaintenanceReason)
 	}
 	return nil
 }

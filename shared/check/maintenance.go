@@ -28,8 +28,9 @@ const (
 	// and alarms muted by mistake are the failure that matters.
 	MinMaintenanceDuration = time.Minute
 	MaxMaintenanceDuration = 7 * 24 * time.Hour
-	// maxReason bounds a window's reason, in characters.
-	maxReason = 200
+	// MaxMaintenanceReason bounds a window's reason, in characters (the
+	// checks file's and an ad-hoc one's): it goes into messages.
+	MaxMaintenanceReason = 200
 	// maxCron bounds a cron expression, in bytes.
 	maxCron = 100
 )
@@ -194,8 +195,8 @@ func (v *validator) maintenance() {
 			v.add(p+".reason", ErrRequired, "say why, in one line: it is shown to whoever would have been told")
 		case strings.IndexFunc(m.Reason, unicode.IsControl) >= 0:
 			v.add(p+".reason", ErrInvalid, "one line: no line breaks or control characters")
-		case utf8.RuneCountInString(m.Reason) > maxReason:
-			v.add(p+".reason", ErrInvalid, "longer than %d characters", maxReason)
+		case utf8.RuneCountInString(m.Reason) > MaxMaintenanceReason:
+			v.add(p+".reason", ErrInvalid, "longer than %d characters", MaxMaintenanceReason)
 		}
 		v.windowAreas(p, m.Areas, areas)
 		s, ok := m.read(func(field string, kind error, format string, args ...any) {

@@ -247,6 +247,10 @@ func ProbeLogGroup(app string) string { return "/lookout/" + app + "/probe" }
 // DashboardName is the home region's CloudWatch dashboard.
 func DashboardName(app string) string { return "lookout-" + app }
 
+// StackName is the stack of a samconfig.toml config-env (its stack_name):
+// lookout-new-york.
+func StackName(configEnv string) string { return "lookout-" + configEnv }
+
 // checkSecretPaths refuses references the probe would not be allowed to read:
 // a round that cannot resolve its secrets fails from every location at once.
 func checkSecretPaths(cfg *check.Config) error {

@@ -957,7 +957,7 @@ func TestSamconfigAgreesWithChecksAndTemplate(t *testing.T) {
 		if dp["region"] != s.Region {
 			t.Errorf("%s: region %v, want %s (%s in the checks file)", s.ConfigEnv, dp["region"], s.Region, s.Label)
 		}
-		if dp["stack_name"] != "lookout-"+s.ConfigEnv {
+		if dp["stack_name"] != StackName(s.ConfigEnv) {
 			t.Errorf("%s: stack_name %v, want lookout-%s", s.ConfigEnv, dp["stack_name"], s.ConfigEnv)
 		}
 		caps := strings.Fields(dp["capabilities"].(string))
