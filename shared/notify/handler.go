@@ -97,8 +97,14 @@ func NewHandler(o Options) (*Handler, error) {
 	}
 	h := &Handler{o: o, policy: o.Policy.WithDefaults(), facets: map[alarm.AlarmName]facet{}}
 	for _, s := range alarm.Alarms(o.Config) {
-		a := AlarmOf(s.Name, o.Config)
-		h.facets[s.Name] = facet{severity: a.Severity, area: a.AreaID}
+		f := facet{severity: s.Severity}
+		if f.severity == "" {
+			f.severity = check.Critical // as describe says of an alarm of the checks file
+		}
+		if s.Name.Kind != alarm.KindSilent {
+			f.area = s.Name.Subject
+		}
+		h.facets[s.Name] = f
 	}
 	return h, nil
 }

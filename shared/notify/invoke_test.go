@@ -29,3 +29,21 @@ func TestInvokeRefusesAPayloadItDoesNotKnow(t *testing.T) {
 		}
 	}
 }
+
+// The facets made at init say of every alarm what AlarmOf says.
+func TestFacetsAreWhatAlarmOfSays(t *testing.T) {
+	cfg := testConfig(t)
+	h, err := NewHandler(Options{Config: cfg, Channels: []Channel{quiet("email")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range h.facets {
+		a := AlarmOf(name, cfg)
+		if f.severity != a.Severity || f.area != a.AreaID {
+			t.Errorf("%s: facet %+v, AlarmOf says %s, %q", name, f, a.Severity, a.AreaID)
+		}
+	}
+	if len(h.facets) == 0 {
+		t.Fatal("no facets")
+	}
+}
